@@ -1,0 +1,10 @@
+"""Autoencoders as first-class scikit-learn estimators."""
+
+from ._autoencoder import AutoencoderTransformer
+
+try:
+    from ._version import __version__
+except ImportError:  # pragma: no cover - running from a source tree without metadata
+    __version__ = "0.0.0.dev0"
+
+__all__ = ["AutoencoderTransformer", "__version__"]

@@ -1,0 +1,419 @@
+"""The skorch-backed base shared by every sklearn_ae estimator.
+
+:class:`BaseAutoencoder` holds the hyper-parameters common to all models,
+validates them declaratively, scales the data, seeds torch locally, builds a
+private :class:`~sklearn_ae._net.AutoencoderNet` into ``net_`` and runs
+batched inference. Estimators customise it through a few hooks:
+``_build_module``, ``_build_criterion``, ``_build_corruption``,
+``_extra_callbacks`` and ``_encode_target``.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.utils import noop
+
+from ._compat import Interval, StrOptions, _fit_context, validate_data
+from ._data import BatchIterator, HoldoutSplit, TensorTable, batched_apply, to_table
+from ._modules import ACTIVATIONS, Autoencoder
+from ._net import AutoencoderNet, DivergenceGuard, ReconstructionLoss
+
+OPTIMIZERS = {
+    "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+    "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+}
+
+#: Rows per batch at inference (no gradients, so larger than in training).
+INFERENCE_BATCH_SIZE = 4096
+
+
+def resolve_device(device) -> torch.device:
+    """Turn the ``device`` parameter into a concrete, available torch device."""
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}."
+        ) from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but CUDA is not available "
+                "(torch.cuda.is_available() is False). Use device='auto' or 'cpu'."
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} was requested but only "
+                f"{torch.cuda.device_count()} CUDA device(s) exist."
+            )
+    elif resolved.type == "mps":
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise ValueError(f"device={device!r} was requested but MPS is not available.")
+    elif resolved.type != "cpu":
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}."
+        )
+    return resolved
+
+
+@contextmanager
+def seeded_torch(seed: int, device: torch.device):
+    """Seed torch inside a forked RNG state: global generators are restored."""
+    cuda_devices = []
+    if device.type == "cuda":
+        cuda_devices = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=cuda_devices):
+        torch.default_generator.manual_seed(seed)
+        for index in cuda_devices:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+class BaseAutoencoder(BaseEstimator):
+    """Private base of all sklearn_ae estimators (not for direct use).
+
+    Subclasses spell out their full ``__init__`` signature and may extend
+    ``_parameter_constraints``.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"mse", "bce", "huber"})],
+        "standardize": ["boolean"],
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "contractive": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str, torch.device],
+    }
+
+    #: Whether the estimator accepts NaN (missing values) in X.
+    _allow_nan = False
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan
+        tags.non_deterministic = not _is_cpu(self.device)
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # ----------------------------------------------------------- validation
+    def _validate_X(self, X, *, reset: bool) -> np.ndarray:
+        """Validate X: 2-D, numeric, finite (NaN allowed when the model allows it)."""
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan" if self._allow_nan else True,
+        )
+
+    def _check_hyperparameters(self, X: np.ndarray) -> None:
+        """Checks the declarative constraints cannot express."""
+        sizes = self.hidden_layer_sizes
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers; got {sizes!r}."
+            )
+        if self.early_stopping and X.shape[0] < 2:
+            raise ValueError(
+                f"early_stopping=True needs at least 2 samples to hold some out; got "
+                f"{X.shape[0]}."
+            )
+        if self.loss == "bce" and not self.standardize:
+            lo, hi = np.nanmin(X), np.nanmax(X)
+            if lo < 0 or hi > 1:
+                raise ValueError(
+                    f"loss='bce' with standardize=False needs X in [0, 1]; got values in "
+                    f"[{lo:.3g}, {hi:.3g}]. Use standardize=True to min-max scale it."
+                )
+
+    # ---------------------------------------------------------------- hooks
+    def _resolve_n_components(self, n_features: int) -> int:
+        if self.n_components is not None:
+            return int(self.n_components)
+        return max(1, min(n_features, int(np.ceil(np.sqrt(n_features)))))
+
+    def _make_scaler(self):
+        if not self.standardize:
+            return None
+        return MinMaxScaler() if self.loss == "bce" else StandardScaler()
+
+    def _build_module(self, n_features: int) -> torch.nn.Module:
+        return Autoencoder(
+            n_features,
+            self.n_components_,
+            tuple(self.hidden_layer_sizes),
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            mask_input=self._allow_nan,
+            sigmoid_output=self.loss == "bce",
+        )
+
+    def _build_criterion(self) -> torch.nn.Module:
+        return ReconstructionLoss(self.loss, self.sparsity, self.contractive)
+
+    def _build_corruption(self, seed: int, X_scaled: np.ndarray):
+        return None
+
+    def _extra_callbacks(self) -> list:
+        return []
+
+    def _encode_target(self, y, *, fitting: bool):
+        """Per-row labels for conditional models; ``None`` means unused."""
+        return None
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(X, y)
+        return self
+
+    def _fit(self, X, y=None) -> np.ndarray:
+        """Validate, scale and train; return the validated X."""
+        warm = self.warm_start and hasattr(self, "net_")
+        if warm:
+            previous = self.n_features_in_
+        X = self._validate_X(X, reset=True)
+        self._check_hyperparameters(X)
+        if warm and X.shape[1] != previous:
+            raise ValueError(
+                f"warm_start=True but X has {X.shape[1]} features while the fitted "
+                f"network expects {previous}. Set warm_start=False to refit."
+            )
+        y_enc = self._encode_target(y, fitting=not warm)
+        device = resolve_device(self.device)
+        if not warm:
+            self.n_components_ = self._resolve_n_components(X.shape[1])
+            self.scaler_ = self._make_scaler()
+            if self.scaler_ is not None:
+                self.scaler_.fit(X)
+        X_scaled = self._scale(X)
+        table = to_table(X_scaled, device, y_enc)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        with seeded_torch(seed, device):
+            if warm:
+                net = self.net_
+                net.set_params(device=str(device))
+                net.module_.to(device)
+                net.criterion_.to(device)
+            else:
+                net = self._make_net(
+                    X.shape[1], X.shape[0], seed, device, X_scaled, y_enc is not None
+                )
+                net.initialize()
+            net.partial_fit(table)
+        self.net_ = net
+        self.device_ = str(device)
+        self._record_history()
+        return X
+
+    def _make_net(
+        self, n_features, n_samples, seed, device, X_scaled, conditional=False
+    ) -> AutoencoderNet:
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            batch_size = min(self.batch_size, n_samples)
+        sink = print if self.verbose else noop
+        callbacks = [
+            ("divergence", DivergenceGuard()),
+            (
+                "stopping",
+                EarlyStopping(
+                    monitor="valid_loss" if self.early_stopping else "train_loss",
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    threshold_mode="abs",
+                    load_best=self.early_stopping,
+                    sink=sink,
+                ),
+            ),
+            *self._extra_callbacks(),
+        ]
+        if self.verbose >= 2:
+            callbacks.append(("progress", ProgressBar()))
+        optimizer, optimizer_kwargs = OPTIMIZERS[self.optimizer]
+        split = HoldoutSplit(self.validation_fraction, seed) if self.early_stopping else None
+        return AutoencoderNet(
+            module=self._build_module(n_features),
+            criterion=self._build_criterion(),
+            optimizer=optimizer,
+            lr=self.learning_rate_init,
+            max_epochs=self.max_iter,
+            batch_size=batch_size,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=self.shuffle,
+            iterator_train__seed=seed,
+            iterator_valid=BatchIterator,
+            dataset=TensorTable,
+            train_split=split,
+            callbacks=callbacks,
+            verbose=int(self.verbose),
+            device=str(device),
+            corruption=self._build_corruption(seed, X_scaled),
+            conditional=conditional,
+            **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
+            optimizer__weight_decay=self.alpha,
+        )
+
+    def _record_history(self) -> None:
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        self.best_loss_ = float(np.min(self.loss_curve_))
+        if self.early_stopping:
+            self.validation_scores_ = [-float(v) for v in history[:, "valid_loss"]]
+        else:
+            self.validation_scores_ = None
+        stopper = dict(self.net_.callbacks_)["stopping"]
+        if stopper.misses_ < stopper.patience:
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet (the loss still improved by "
+                "more than tol).",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    # ------------------------------------------------------------ inference
+    def _scale(self, X: np.ndarray) -> np.ndarray:
+        return X if self.scaler_ is None else self.scaler_.transform(X)
+
+    def _unscale(self, X: np.ndarray) -> np.ndarray:
+        return X if self.scaler_ is None else self.scaler_.inverse_transform(X)
+
+    def _inference_module(self) -> torch.nn.Module:
+        """The trained module in eval mode; a float64 copy on the CPU.
+
+        float64 on the CPU makes each row's output independent of the batch
+        it is computed in (float32 kernels differ in the last bits between a
+        single row and a batch); on accelerators the float32 module is used.
+        """
+        module = self.net_.module_
+        if torch.device(self.net_.device).type == "cpu":
+            module = copy.deepcopy(module).double()
+        return module.eval()
+
+    def _infer(self, fn, X: np.ndarray, y=None):
+        """Run ``fn(module, X, mask, y)`` over already scaled rows of X.
+
+        Batched, without gradients, in eval mode; returns NumPy on the CPU.
+        """
+        module = self._inference_module()
+        dtype = next(module.parameters()).dtype
+        table = to_table(X, self.net_.device, y, dtype=dtype)
+        return batched_apply(lambda *batch: fn(module, *batch), table, INFERENCE_BATCH_SIZE)
+
+    def _check_fitted_X(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def _check_codes(self, Z) -> np.ndarray:
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=[np.float64, np.float32], input_name="Z")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but {type(self).__name__} has "
+                f"n_components_={self.n_components_}: inverse_transform expects codes "
+                "as returned by transform."
+            )
+        return Z
+
+    def _reconstruct(self, X: np.ndarray) -> np.ndarray:
+        """Reconstruction of validated X, in original units and X's dtype."""
+        out = self._infer(lambda mod, x, m, y: mod.reconstruct(x, m), self._scale(X))
+        return self._unscale(out.astype(X.dtype))
+
+    def _decode(self, Z: np.ndarray) -> np.ndarray:
+        """Decode validated codes into original units, in Z's dtype."""
+        out = self._infer(lambda mod, z, m, y: mod.link(mod.decode(z)), Z)
+        return self._unscale(out.astype(Z.dtype))
+
+    def _reconstruction_error(self, X: np.ndarray) -> np.ndarray:
+        """Per-row reconstruction loss in scaled units, over observed entries."""
+        criterion = self.net_.criterion_
+        errors = self._infer(
+            lambda mod, x, m, y: criterion.per_sample(mod(x, m), x, m), self._scale(X)
+        )
+        return errors.astype(np.float64)
+
+    def reconstruct(self, X):
+        """Encode and decode X: its reconstruction in original units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        Returns
+        -------
+        X_rec : ndarray of shape (n_samples, n_features)
+            Reconstruction, in X's units and floating dtype.
+        """
+        return self._reconstruct(self._check_fitted_X(X))
+
+    # --------------------------------------------------------------- pickle
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if net is not None:
+            # skorch maps a CUDA-trained net onto the CPU when CUDA is missing
+            self.device_ = str(net.device)
+
+
+def _is_cpu(device) -> bool:
+    if isinstance(device, str) and device == "auto":
+        return not torch.cuda.is_available()
+    try:
+        return torch.device(device).type == "cpu"
+    except (RuntimeError, TypeError):
+        return True

@@ -1,0 +1,144 @@
+"""Shared parameter documentation, written once (imbalanced-learn's pattern).
+
+Class docstrings use ``%(name)s`` placeholders filled by :class:`Substitution`.
+"""
+
+from __future__ import annotations
+
+
+class Substitution:
+    """Decorator filling ``%(name)s`` placeholders in a docstring."""
+
+    def __init__(self, **params: str) -> None:
+        self.params = params
+
+    def __call__(self, obj):
+        if obj.__doc__:
+            obj.__doc__ = obj.__doc__ % self.params
+        return obj
+
+
+_network = """hidden_layer_sizes : tuple of int, default=%(hidden)s
+        Widths of the encoder's hidden layers; the decoder mirrors them. An
+        empty tuple gives a linear encoder and decoder.
+
+    activation : {"relu", "tanh", "gelu", "elu", "leaky_relu", "sigmoid"}, \
+default="relu"
+        Activation of the hidden layers.
+
+    dropout : float in [0, 1), default=0.0
+        Dropout probability after each hidden activation (training only).
+
+    batch_norm : bool, default=False
+        Batch normalization after each hidden linear layer."""
+
+_training = """alpha : float, default=1e-4
+        L2 penalty (weight decay) on the network weights.
+
+    optimizer : {"adam", "adamw", "sgd"}, default="adam"
+        Optimizer; "sgd" uses Nesterov momentum 0.9 as
+        :class:`~sklearn.neural_network.MLPRegressor` does.
+
+    learning_rate_init : float, default=1e-3
+        Initial learning rate.
+
+    batch_size : int or "auto", default="auto"
+        Rows per mini-batch; "auto" is ``min(200, n_samples)``. The last
+        partial batch is kept, so fewer rows than ``batch_size`` still train.
+
+    max_iter : int, default=%(max_iter)s
+        Maximum number of epochs (passes over the data).
+
+    shuffle : bool, default=True
+        Reshuffle the rows at every epoch.
+
+    tol : float, default=1e-4
+        Training stops when the monitored loss (the training loss, or the
+        validation loss with ``early_stopping``) has not improved by at least
+        ``tol`` for ``n_iter_no_change`` consecutive epochs. Reaching
+        ``max_iter`` first raises a
+        :class:`~sklearn.exceptions.ConvergenceWarning`.
+
+    early_stopping : bool, default=%(early_stopping)s
+        Hold out ``validation_fraction`` of the rows, monitor their loss
+        and restore the weights of the best epoch.
+
+    validation_fraction : float in (0, 1), default=0.1
+        Share of rows held out when ``early_stopping`` is on.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated before stopping."""
+
+_loss = """loss : {"mse", "bce", "huber"}, default="mse"
+        Reconstruction loss, in scaled units. "bce" (binary cross-entropy)
+        is for data in [0, 1]: with ``standardize=True`` each feature is then
+        min-max scaled instead of standardized, otherwise X must lie in [0, 1].
+
+    standardize : bool, default=True
+        Scale each feature (zero mean and unit variance, fitted in ``fit``)
+        before the network and undo the scaling on every output, so raw
+        tables with columns in different units work. Constant features get
+        unit scale.
+
+    sparsity : float, default=0.0
+        Weight of an L1 penalty on the code (a sparse autoencoder).
+
+    contractive : float, default=0.0
+        Weight of the squared Frobenius norm of the encoder's Jacobian (a
+        contractive autoencoder), estimated with one random projection per
+        batch."""
+
+_common = """warm_start : bool, default=False
+        Continue training the fitted network on the next call to ``fit``
+        instead of starting afresh.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, shuffling, dropout and noise. An int
+        gives identical results on CPU; global random states (numpy, torch)
+        are never touched. GPU runs are not bitwise reproducible.
+
+    verbose : int, default=0
+        0 is silent, 1 prints a table of epochs, 2 adds a progress bar.
+
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
+        Where to train and infer; "auto" takes CUDA when available.
+        Outputs are always NumPy arrays (or DataFrames) on the CPU."""
+
+_fitted = """n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when X has string column names.
+
+    net_ : skorch.NeuralNet
+        The fitted skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` its training history.
+
+    device_ : str
+        The device actually used.
+
+    n_iter_ : int
+        Epochs run.
+
+    loss_curve_ : list of float
+        Training loss per epoch.
+
+    best_loss_ : float
+        Lowest training loss reached.
+
+    validation_scores_ : list of float or None
+        Negative validation loss per epoch with ``early_stopping``, else None."""
+
+shared_docs = {
+    "network": _network,
+    "training": _training,
+    "loss": _loss,
+    "common": _common,
+    "fitted": _fitted,
+}
+
+
+def fill_docs(**defaults: str) -> Substitution:
+    """Substitution with the shared fragments and per-class defaults filled in."""
+    params = {name: text % defaults for name, text in shared_docs.items()}
+    return Substitution(**params)

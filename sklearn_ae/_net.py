@@ -1,0 +1,178 @@
+"""The private skorch ``NeuralNet`` that trains every estimator, and its loss.
+
+The public estimators hold one of these as the fitted attribute ``net_``
+(composition, not inheritance: ``NeuralNet`` itself is not a scikit-learn
+compatible estimator in the ``check_estimator`` sense).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+from torch import nn
+
+
+def elementwise_loss(name: str, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Unreduced reconstruction loss between raw decoder output and target."""
+    if name == "mse":
+        return (raw - target) ** 2
+    if name == "huber":
+        return F.huber_loss(raw, target, reduction="none")
+    if name == "bce":
+        return F.binary_cross_entropy_with_logits(raw, target, reduction="none")
+    raise ValueError(f"Unknown loss {name!r}.")
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor | None, dim=None) -> torch.Tensor:
+    """Mean of ``values`` over the entries where ``mask`` is 1 (all if None)."""
+    if mask is None:
+        return values.mean() if dim is None else values.mean(dim)
+    total = (values * mask).sum() if dim is None else (values * mask).sum(dim)
+    count = mask.sum() if dim is None else mask.sum(dim)
+    return total / count.clamp(min=1)
+
+
+class ReconstructionLoss(nn.Module):
+    """Reconstruction loss plus the sparse and contractive penalties.
+
+    ``forward(outputs, target, mask, inputs, training)`` takes the module's
+    ``(raw reconstruction, code)``; entries with ``mask == 0`` (missing in the
+    data) are left out of the loss.
+    """
+
+    def __init__(self, loss: str = "mse", sparsity: float = 0.0, contractive: float = 0.0):
+        super().__init__()
+        self.loss = loss
+        self.sparsity = sparsity
+        self.contractive = contractive
+
+    @property
+    def needs_input_grad(self) -> bool:
+        return self.contractive > 0
+
+    def per_sample(self, outputs, target, mask=None) -> torch.Tensor:
+        """Per-row mean reconstruction loss over the observed entries."""
+        return masked_mean(elementwise_loss(self.loss, outputs[0], target), mask, dim=1)
+
+    def forward(self, outputs, target, mask=None, inputs=None, training=False):
+        raw, code = outputs[0], outputs[1]
+        loss = masked_mean(elementwise_loss(self.loss, raw, target), mask)
+        if training and self.sparsity > 0:
+            loss = loss + self.sparsity * code.abs().sum(dim=1).mean()
+        if training and self.contractive > 0:
+            # Hutchinson estimate of the squared Frobenius norm of d code / d x:
+            # E_v ||J^T v||^2 with v ~ N(0, I), one vector-Jacobian product.
+            v = torch.randn_like(code)
+            (vjp,) = torch.autograd.grad(code, inputs, v, create_graph=True)
+            loss = loss + self.contractive * vjp.pow(2).sum(dim=1).mean()
+        return loss
+
+
+class DivergenceGuard(Callback):
+    """Stop a fit whose loss stops being finite, with advice instead of NaNs."""
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if loss is not None and not math.isfinite(loss.item()):
+            raise FloatingPointError(
+                "The training loss became non-finite (NaN or inf): the fit diverged. "
+                "Try a smaller learning_rate_init, keep standardize=True, add "
+                "batch_norm=True or a larger alpha, or clip extreme values in X."
+            )
+
+
+class Corruption:
+    """Seeded input corruption for denoising, applied to training batches only.
+
+    ``kind`` is "gaussian" (``level`` is the noise std in standardized
+    units), "masking" (each entry is dropped, i.e. marked missing, with
+    probability ``level``) or "salt_and_pepper" (each entry is replaced,
+    with probability ``level``, by the feature's low or high value, half each).
+    """
+
+    def __init__(self, kind: str, level: float, seed: int, low=None, high=None) -> None:
+        self.kind = kind
+        self.level = level
+        self.seed = seed
+        self.low = low
+        self.high = high
+        self._generator = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_generator"] = None
+        return state
+
+    def __call__(self, X: torch.Tensor, mask: torch.Tensor | None):
+        """Return corrupted ``(X, mask)``; the inputs are not modified."""
+        if self._generator is None or self._generator.device != X.device:
+            self._generator = torch.Generator(device=X.device).manual_seed(self.seed)
+        gen = self._generator
+        if self.kind == "gaussian":
+            noise = torch.randn(X.shape, generator=gen, device=X.device)
+            return X + self.level * noise, mask
+        hit = torch.rand(X.shape, generator=gen, device=X.device) < self.level
+        if self.kind == "masking":
+            keep = (~hit).to(X.dtype)
+            return X * keep, keep if mask is None else mask * keep
+        # salt and pepper: low or high value of each feature, half each
+        high = torch.rand(X.shape, generator=gen, device=X.device) < 0.5
+        low_v = torch.as_tensor(self.low, dtype=X.dtype, device=X.device).expand_as(X)
+        high_v = torch.as_tensor(self.high, dtype=X.dtype, device=X.device).expand_as(X)
+        return torch.where(hit, torch.where(high, high_v, low_v), X), mask
+
+
+class AutoencoderNet(NeuralNet):
+    """skorch net for reconstruction models.
+
+    Batches are ``(X, mask, y)`` tuples from :class:`~sklearn_ae._data.BatchIterator`.
+    The module is called as ``module(inputs, mask)`` (``y`` is added when the
+    module is conditional) and the criterion as
+    ``criterion(outputs, target, mask, inputs, training)``.
+
+    Parameters
+    ----------
+    corruption : callable or None
+        ``corruption(X, mask) -> (X, mask)`` applied to training batches only.
+    conditional : bool
+        Whether the module takes ``y`` as a third argument.
+    """
+
+    def __init__(self, *args, corruption=None, conditional=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.corruption = corruption
+        self.conditional = conditional
+
+    def module_inputs(self, X, mask, y):
+        """Positional arguments for the module's forward."""
+        return (X, mask, y) if self.conditional else (X, mask)
+
+    def _step(self, batch, training):
+        X, mask, y = (None if t is None else t.to(self.device) for t in batch)
+        inputs, in_mask = X, mask
+        if training and self.corruption is not None:
+            inputs, in_mask = self.corruption(X, mask)
+        if training and getattr(self.criterion_, "needs_input_grad", False):
+            inputs = inputs.detach().requires_grad_(True)
+        outputs = self.module_(*self.module_inputs(inputs, in_mask, y))
+        loss = self.get_loss(outputs, (X, mask), X=inputs, training=training)
+        return loss, outputs
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        target, mask = y_true
+        return self.criterion_(y_pred, target, mask=mask, inputs=X, training=training)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        loss, outputs = self._step(batch, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": outputs}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        with torch.no_grad():
+            loss, outputs = self._step(batch, training=False)
+        return {"loss": loss, "y_pred": outputs}

@@ -9,7 +9,7 @@ from ._base import BaseAutoencoder
 from ._docstrings import fill_docs
 
 
-@fill_docs(hidden="(64, 32)", max_iter="200", early_stopping="False")
+@fill_docs(hidden="(128, 64)", max_iter="200", early_stopping="False", loss='"huber"')
 class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
     """Autoencoder for dimensionality reduction, trained with skorch.
 
@@ -77,7 +77,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(64, 32),
+        hidden_layer_sizes=(128, 64),
         activation="relu",
         dropout=0.0,
         batch_norm=False,
@@ -91,7 +91,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
-        loss="mse",
+        loss="huber",
         standardize=True,
         sparsity=0.0,
         contractive=0.0,

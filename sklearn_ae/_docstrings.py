@@ -69,8 +69,10 @@ _training = """alpha : float, default=1e-4
     n_iter_no_change : int, default=10
         Epochs without improvement tolerated before stopping."""
 
-_loss = """loss : {"mse", "bce", "huber"}, default="mse"
-        Reconstruction loss, in scaled units. "bce" (binary cross-entropy)
+_loss = """loss : {"mse", "bce", "huber"}, default=%(loss)s
+        Reconstruction loss, in scaled units. "huber" is squared error for
+        errors under one standard deviation and absolute error beyond, so a
+        few heavy-tailed columns cannot dominate. "bce" (binary cross-entropy)
         is for data in [0, 1]: with ``standardize=True`` each feature is then
         min-max scaled instead of standardized, otherwise X must lie in [0, 1].
 

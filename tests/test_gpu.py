@@ -1,0 +1,53 @@
+"""CUDA behaviour; skipped cleanly where no GPU is available."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_ae import AutoencoderTransformer
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+
+
+def test_fit_on_cuda_outputs_numpy(blobs):
+    ae = AutoencoderTransformer(max_iter=5, random_state=0, device="cuda").fit(blobs)
+    assert ae.device_.startswith("cuda")
+    Z = ae.transform(blobs)
+    assert isinstance(Z, np.ndarray) and Z.shape == (120, 2)
+
+
+def test_auto_device_picks_cuda(blobs):
+    ae = AutoencoderTransformer(max_iter=2, random_state=0).fit(blobs)
+    assert ae.device_.startswith("cuda")
+
+
+def test_cuda_pickle_loads_on_cpu_only_machine(blobs, tmp_path):
+    ae = AutoencoderTransformer(max_iter=5, random_state=0, device="cuda").fit(blobs)
+    path = tmp_path / "ae.pkl"
+    path.write_bytes(pickle.dumps(ae))
+    np.save(tmp_path / "X.npy", blobs)
+    np.save(tmp_path / "Z.npy", ae.transform(blobs))
+    code = f"""
+import pickle, warnings, numpy as np
+warnings.simplefilter("ignore")
+ae = pickle.loads(open({str(path)!r}, "rb").read())
+assert ae.device_ == "cpu", ae.device_
+Z = ae.transform(np.load({str(tmp_path / "X.npy")!r}))
+np.testing.assert_allclose(Z, np.load({str(tmp_path / "Z.npy")!r}), rtol=1e-4, atol=1e-4)
+print("ok")
+"""
+    env = {"CUDA_VISIBLE_DEVICES": ""}
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout

@@ -75,8 +75,9 @@ class ReconstructionLoss(nn.Module):
 class DivergenceGuard(Callback):
     """Stop a fit whose loss stops being finite, with advice instead of NaNs."""
 
-    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if loss is not None and not math.isfinite(loss.item()):
+    def on_epoch_end(self, net, **kwargs):
+        # skorch already averaged the batch losses into the history: no extra sync
+        if not math.isfinite(net.history[-1, "train_loss"]):
             raise FloatingPointError(
                 "The training loss became non-finite (NaN or inf): the fit diverged. "
                 "Try a smaller learning_rate_init, keep standardize=True, add "
@@ -146,12 +147,18 @@ class AutoencoderNet(NeuralNet):
         self.corruption = corruption
         self.conditional = conditional
 
+    def _set_training(self, training=True):
+        # skorch calls this before every batch; switching modes walks every
+        # submodule, so only do it when the mode really changes
+        if self.module_.training != training or self.criterion_.training != training:
+            super()._set_training(training)
+
     def module_inputs(self, X, mask, y):
         """Positional arguments for the module's forward."""
         return (X, mask, y) if self.conditional else (X, mask)
 
     def _step(self, batch, training):
-        X, mask, y = (None if t is None else t.to(self.device) for t in batch)
+        X, mask, y = batch  # already on the training device (see _data.to_table)
         inputs, in_mask = X, mask
         if training and self.corruption is not None:
             inputs, in_mask = self.corruption(X, mask)

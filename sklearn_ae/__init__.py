@@ -1,10 +1,12 @@
 """Autoencoders as first-class scikit-learn estimators."""
 
 from ._autoencoder import AutoencoderTransformer
+from ._denoising import DenoisingAE
+from ._imputer import AEImputer
 
 try:
     from ._version import __version__
 except ImportError:  # pragma: no cover - running from a source tree without metadata
     __version__ = "0.0.0.dev0"
 
-__all__ = ["AutoencoderTransformer", "__version__"]
+__all__ = ["AEImputer", "AutoencoderTransformer", "DenoisingAE", "__version__"]

@@ -131,6 +131,17 @@ _fitted = """n_features_in_ : int
     validation_scores_ : list of float or None
         Negative validation loss per epoch with ``early_stopping``, else None."""
 
+_noise = """noise : {"gaussian", "masking", "salt_and_pepper"}, default=%(noise)s
+        Corruption applied to training batches only, fresh every batch from
+        the seeded generator: "gaussian" adds noise of std ``noise_level``
+        (in standardized units); "masking" drops each entry (marks it missing)
+        with probability ``noise_level``; "salt_and_pepper" replaces each
+        entry, with probability ``noise_level``, by its feature's training
+        minimum or maximum (half each). Nothing is corrupted at inference.
+
+    noise_level : float, default=%(noise_level)s
+        Noise std ("gaussian") or corruption probability (the others)."""
+
 shared_docs = {
     "network": _network,
     "training": _training,
@@ -142,5 +153,6 @@ shared_docs = {
 
 def fill_docs(**defaults: str) -> Substitution:
     """Substitution with the shared fragments and per-class defaults filled in."""
-    params = {name: text % defaults for name, text in shared_docs.items()}
+    docs = {**shared_docs, "noise": _noise} if "noise" in defaults else shared_docs
+    params = {name: text % defaults for name, text in docs.items()}
     return Substitution(**params)

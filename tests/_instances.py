@@ -11,6 +11,8 @@ TINY = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
 
 TINY_PARAMS = {
     "AutoencoderTransformer": dict(TINY),
+    "DenoisingAE": dict(TINY),
+    "AEImputer": dict(TINY),
 }
 
 EXPECTED_FAILED_CHECKS = {

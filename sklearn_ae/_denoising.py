@@ -1,0 +1,167 @@
+"""DenoisingAE: an autoencoder trained to undo corruption, NaN-aware."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+
+from ._autoencoder import AutoencoderTransformer
+from ._compat import Interval, StrOptions
+from ._docstrings import fill_docs
+from ._net import Corruption
+
+
+class _CorruptionMixin:
+    """Shared by the estimators trained on corrupted inputs."""
+
+    _allow_nan = True
+
+    def _build_corruption(self, seed, X_scaled):
+        low = high = None
+        if self.noise == "salt_and_pepper":
+            with np.errstate(all="ignore"):
+                low = np.nan_to_num(np.nanmin(X_scaled, axis=0)).astype(np.float32)
+                high = np.nan_to_num(np.nanmax(X_scaled, axis=0)).astype(np.float32)
+        # a seed of its own, so noise does not move with the shuffling order
+        return Corruption(self.noise, self.noise_level, seed + 1, low, high)
+
+
+@fill_docs(
+    hidden="(128, 64)",
+    max_iter="200",
+    early_stopping="False",
+    loss='"huber"',
+    noise='"gaussian"',
+    noise_level="0.5",
+)
+class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
+    """Denoising autoencoder: learns to reconstruct clean rows from corrupted ones.
+
+    Training inputs are corrupted on the fly (gaussian noise, masking or
+    salt-and-pepper) and the network learns to reconstruct the clean rows;
+    at inference nothing is corrupted, so ``transform`` and ``reconstruct``
+    are deterministic. Missing values (NaN) are accepted in ``fit`` and
+    ``transform``: they are fed to the encoder as masked entries (with the
+    mask as extra input) and left out of the loss, so incomplete tables
+    train directly and ``reconstruct`` fills them.
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Size of the code. None picks ``ceil(sqrt(n_features))``.
+
+    %(noise)s
+
+    %(network)s
+
+    %(training)s
+
+    %(loss)s
+
+    %(common)s
+
+    Attributes
+    ----------
+    n_components_ : int
+        The code size used.
+
+    scaler_ : StandardScaler, MinMaxScaler or None
+        The per-feature scaling fitted on X (None when ``standardize=False``).
+
+    %(fitted)s
+
+    See Also
+    --------
+    AutoencoderTransformer : The same model trained without corruption.
+    AEImputer : Fills missing values with this model's reconstruction.
+
+    References
+    ----------
+    .. [1] Vincent, P. et al. (2008). Extracting and composing robust features
+       with denoising autoencoders. ICML.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ae import DenoisingAE
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 5))
+    >>> X[::7, 2] = np.nan
+    >>> dae = DenoisingAE(noise="masking", noise_level=0.2, max_iter=5, random_state=0)
+    >>> dae.fit_transform(X).shape
+    (100, 3)
+    >>> bool(np.isnan(dae.reconstruct(X)).any())
+    False
+    """
+
+    _parameter_constraints: dict = {
+        **AutoencoderTransformer._parameter_constraints,
+        "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        noise="gaussian",
+        noise_level=0.5,
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        alpha=1e-4,
+        optimizer="adam",
+        learning_rate_init=1e-3,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        loss="huber",
+        standardize=True,
+        sparsity=0.0,
+        contractive=0.0,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            batch_norm=batch_norm,
+            alpha=alpha,
+            optimizer=optimizer,
+            learning_rate_init=learning_rate_init,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            loss=loss,
+            standardize=standardize,
+            sparsity=sparsity,
+            contractive=contractive,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+        )
+        self.noise = noise
+        self.noise_level = noise_level
+
+    def _check_hyperparameters(self, X):
+        super()._check_hyperparameters(X)
+        if self.noise != "gaussian" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise_level is a probability for noise={self.noise!r}: it must be "
+                f"below 1; got {self.noise_level}."
+            )

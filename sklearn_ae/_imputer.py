@@ -17,7 +17,7 @@ from ._docstrings import fill_docs
     hidden="(128, 64)",
     max_iter="200",
     early_stopping="False",
-    loss='"huber"',
+    loss='"mse"',
     noise='"masking"',
     noise_level="0.25",
 )
@@ -130,7 +130,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
-        loss="huber",
+        loss="mse",
         standardize=True,
         sparsity=0.0,
         contractive=0.0,

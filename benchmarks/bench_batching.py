@@ -35,13 +35,21 @@ NET = dict(hidden_layer_sizes=(64,), n_components=32, batch_norm=True, dropout=0
 def make_data(n_samples: int, n_features: int, seed: int = 0) -> np.ndarray:
     rng = np.random.RandomState(seed)
     latent = rng.normal(size=(n_samples, 8))
-    return (latent @ rng.normal(size=(8, n_features)) + 0.1 * rng.normal(size=(n_samples, n_features)))
+    noise = 0.1 * rng.normal(size=(n_samples, n_features))
+    return latent @ rng.normal(size=(8, n_features)) + noise
 
 
 def time_sklearn_ae(X, batch_size, epochs):
     ae = AutoencoderTransformer(
-        **NET, loss="mse", batch_size=batch_size, max_iter=epochs, tol=0.0,
-        n_iter_no_change=epochs + 1, alpha=1e-5, random_state=0, device="cpu",
+        **NET,
+        loss="mse",
+        batch_size=batch_size,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        alpha=1e-5,
+        random_state=0,
+        device="cpu",
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -52,8 +60,9 @@ def time_sklearn_ae(X, batch_size, epochs):
 def time_torch_loop(X, batch_size, epochs):
     Xt = torch.tensor(StandardScaler().fit_transform(X), dtype=torch.float32)
     torch.manual_seed(0)
-    module = Autoencoder(X.shape[1], NET["n_components"], NET["hidden_layer_sizes"],
-                         batch_norm=True, dropout=0.2)
+    module = Autoencoder(
+        X.shape[1], NET["n_components"], NET["hidden_layer_sizes"], batch_norm=True, dropout=0.2
+    )
     opt = torch.optim.Adam(module.parameters(), lr=1e-3, weight_decay=1e-5)
     gen = torch.Generator().manual_seed(0)
     n = len(Xt)
@@ -81,17 +90,31 @@ def time_skorch_default(X, batch_size, epochs):
     class Wrapped(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.ae = Autoencoder(X.shape[1], NET["n_components"], NET["hidden_layer_sizes"],
-                                  batch_norm=True, dropout=0.2)
+            self.ae = Autoencoder(
+                X.shape[1],
+                NET["n_components"],
+                NET["hidden_layer_sizes"],
+                batch_norm=True,
+                dropout=0.2,
+            )
 
         def forward(self, x):
             return self.ae(x)[0]
 
     Xs = StandardScaler().fit_transform(X).astype(np.float32)
     torch.manual_seed(0)
-    net = NeuralNet(Wrapped, criterion=torch.nn.MSELoss, optimizer=torch.optim.Adam, lr=1e-3,
-                    optimizer__weight_decay=1e-5, max_epochs=epochs, batch_size=batch_size,
-                    iterator_train__shuffle=True, train_split=None, verbose=0)
+    net = NeuralNet(
+        Wrapped,
+        criterion=torch.nn.MSELoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        optimizer__weight_decay=1e-5,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        iterator_train__shuffle=True,
+        train_split=None,
+        verbose=0,
+    )
     net.fit(Xs, Xs)
     return list(net.history[1:, "dur"])
 
@@ -110,8 +133,14 @@ def time_pyod(X, batch_size, epochs):
             super().train(train_loader)
             self.train_seconds_ = time.perf_counter() - start
 
-    det = TimedAutoEncoder(epoch_num=epochs, batch_size=batch_size, verbose=0, device="cpu",
-                           hidden_neuron_list=[64, 32], random_state=0)
+    det = TimedAutoEncoder(
+        epoch_num=epochs,
+        batch_size=batch_size,
+        verbose=0,
+        device="cpu",
+        hidden_neuron_list=[64, 32],
+        random_state=0,
+    )
     det.fit(X)
     return [det.train_seconds_ / epochs]
 
@@ -122,13 +151,17 @@ def main(argv=None):
     parser.add_argument("--n-features", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 256, 1024])
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256, 1024])
     args = parser.parse_args(argv)
     X = make_data(args.n_samples, args.n_features)
-    print(f"per-epoch seconds, {args.n_samples} x {args.n_features}, torch threads "
-          f"{torch.get_num_threads()}, best of {args.repeats} medians of {args.epochs - 1} epochs")
-    header = (f"{'batch':>6} {'sklearn_ae':>11} {'torch loop':>11} {'skorch dflt':>12} "
-              f"{'PyOD AE':>9} {'ours/loop':>10} {'ours/PyOD':>10} {'dflt/loop':>10}")
+    print(
+        f"per-epoch seconds, {args.n_samples} x {args.n_features}, torch threads "
+        f"{torch.get_num_threads()}, best of {args.repeats} medians of {args.epochs - 1} epochs"
+    )
+    header = (
+        f"{'batch':>6} {'sklearn_ae':>11} {'torch loop':>11} {'skorch dflt':>12} "
+        f"{'PyOD AE':>9} {'ours/loop':>10} {'ours/PyOD':>10} {'dflt/loop':>10}"
+    )
     print(header)
     rows = []
     methods = [time_sklearn_ae, time_torch_loop, time_skorch_default, time_pyod]
@@ -141,8 +174,10 @@ def main(argv=None):
                 best[i] = min(best[i], float(np.median(method(X, bs, args.epochs))))
         ours, loop, default, pyod = best
         rows.append((bs, ours, loop, default, pyod))
-        print(f"{bs:>6} {ours:>11.4f} {loop:>11.4f} {default:>12.4f} {pyod:>9.4f} "
-              f"{ours / loop:>10.2f} {ours / pyod:>10.2f} {default / loop:>10.2f}")
+        print(
+            f"{bs:>6} {ours:>11.4f} {loop:>11.4f} {default:>12.4f} {pyod:>9.4f} "
+            f"{ours / loop:>10.2f} {ours / pyod:>10.2f} {default / loop:>10.2f}"
+        )
     return rows
 
 

@@ -84,16 +84,24 @@ def run(data_dir=None, rates=(0.1, 0.2, 0.4), seeds=(0, 1, 2)):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2]
-                        / "shared" / "data" / "adbench")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "adbench",
+    )
     parser.add_argument("--rates", type=float, nargs="+", default=[0.1, 0.2, 0.4])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
     results, names = run(args.data_dir, args.rates, args.seeds)
-    print("RMSE on removed entries (standardized units), mean over seeds "
-          f"{args.seeds}; fit+transform seconds in brackets")
-    print(f"{'table':<14} {'rate':>4} " + " ".join(f"{n:>18}" for n in names)
-          + f" {'AE/iterative':>13}")
+    print(
+        "RMSE on removed entries (standardized units), mean over seeds "
+        f"{args.seeds}; fit+transform seconds in brackets"
+    )
+    print(
+        f"{'table':<14} {'rate':>4} "
+        + " ".join(f"{n:>18}" for n in names)
+        + f" {'AE/iterative':>13}"
+    )
     wins = {}
     for (tname, rate), res in results.items():
         cells = " ".join(f"{res[n][0]:>10.3f} ({res[n][1]:>5.1f})" for n in names)

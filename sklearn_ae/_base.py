@@ -145,13 +145,10 @@ class BaseAutoencoder(BaseEstimator):
         """Checks the declarative constraints cannot express."""
         sizes = self.hidden_layer_sizes
         if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers; got {sizes!r}."
-            )
+            raise ValueError(f"hidden_layer_sizes must hold positive integers; got {sizes!r}.")
         if self.early_stopping and X.shape[0] < 2:
             raise ValueError(
-                f"early_stopping=True needs at least 2 samples to hold some out; got "
-                f"{X.shape[0]}."
+                f"early_stopping=True needs at least 2 samples to hold some out; got {X.shape[0]}."
             )
         if self.loss == "bce" and not self.standardize:
             lo, hi = np.nanmin(X), np.nanmax(X)

@@ -13,6 +13,6 @@ from sklearn.utils._param_validation import (  # noqa: F401
     Options,
     StrOptions,
 )
+from sklearn.utils.validation import _check_feature_names_in  # noqa: E402, F401
 from sklearn_compat.base import _fit_context  # noqa: F401
 from sklearn_compat.utils.validation import validate_data  # noqa: F401
-from sklearn.utils.validation import _check_feature_names_in  # noqa: E402, F401

@@ -137,5 +137,5 @@ def batched_apply(
             outs.append(out if isinstance(out, tuple) else (out,))
     if not outs:
         raise ValueError("No rows to process.")
-    merged = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
+    merged = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs, strict=True))
     return merged if len(merged) > 1 else merged[0]

@@ -62,8 +62,10 @@ def run(output_dir: str | Path = "demo_output", n_components: int = 8, random_st
         _reduction_report("PCA", PCA(n_components), X_train, X_test, y_train, y_test),
         _reduction_report("AutoencoderTransformer", ae, X_train, X_test, y_train, y_test),
     ]
-    print(f"digits: {len(X_train)} training and {len(X_test)} test images, "
-          f"n_components={n_components}")
+    print(
+        f"digits: {len(X_train)} training and {len(X_test)} test images, "
+        f"n_components={n_components}"
+    )
     print(f"{'method':<24} {'test recon. MSE':>16} {'logreg accuracy':>16} {'fit s':>7}")
     for r in rows:
         print(f"{r['name']:<24} {r['mse']:>16.3f} {r['accuracy']:>16.3f} {r['seconds']:>7.1f}")
@@ -83,7 +85,9 @@ def run(output_dir: str | Path = "demo_output", n_components: int = 8, random_st
     ae2 = AutoencoderTransformer(n_components=2, random_state=random_state).fit(X_train)
     pca2 = PCA(2).fit(X_train)
     fig, axes = plt.subplots(1, 2, figsize=(11, 5), layout="constrained")
-    for ax, (title, model) in zip(axes, [("PCA", pca2), ("AutoencoderTransformer", ae2)]):
+    for ax, (title, model) in zip(
+        axes, [("PCA", pca2), ("AutoencoderTransformer", ae2)], strict=True
+    ):
         emb = model.transform(X_test)
         sc = ax.scatter(emb[:, 0], emb[:, 1], c=y_test, cmap="tab10", s=8)
         ax.set_title(f"{title} (held-out digits)")

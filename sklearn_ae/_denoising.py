@@ -17,6 +17,19 @@ class _CorruptionMixin:
 
     _allow_nan = True
 
+    _noise_constraints: dict = {
+        "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def _check_hyperparameters(self, X):
+        super()._check_hyperparameters(X)
+        if self.noise != "gaussian" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise_level is a probability for noise={self.noise!r}: it must be "
+                f"below 1; got {self.noise_level}."
+            )
+
     def _build_corruption(self, seed, X_scaled):
         low = high = None
         if self.noise == "salt_and_pepper":
@@ -97,8 +110,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
 
     _parameter_constraints: dict = {
         **AutoencoderTransformer._parameter_constraints,
-        "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
+        **_CorruptionMixin._noise_constraints,
     }
 
     def __init__(
@@ -157,11 +169,3 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
         )
         self.noise = noise
         self.noise_level = noise_level
-
-    def _check_hyperparameters(self, X):
-        super()._check_hyperparameters(X)
-        if self.noise != "gaussian" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise_level is a probability for noise={self.noise!r}: it must be "
-                f"below 1; got {self.noise_level}."
-            )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import TransformerMixin
 
 from ._base import BaseAutoencoder
-from ._compat import Interval, StrOptions, _check_feature_names_in
+from ._compat import Interval, _check_feature_names_in
 from ._denoising import _CorruptionMixin
 from ._docstrings import fill_docs
 
@@ -102,8 +102,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
-        "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
+        **_CorruptionMixin._noise_constraints,
         "max_impute_iter": [Interval(Integral, 0, None, closed="left")],
         "keep_empty_features": ["boolean"],
     }
@@ -181,14 +180,6 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
             X = X.copy()
             X[:, self._empty_features] = 0
         return X
-
-    def _check_hyperparameters(self, X):
-        super()._check_hyperparameters(X)
-        if self.noise != "gaussian" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise_level is a probability for noise={self.noise!r}: it must be "
-                f"below 1; got {self.noise_level}."
-            )
 
     def transform(self, X):
         """Replace the missing values of X by the autoencoder's reconstruction.

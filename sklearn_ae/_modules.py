@@ -29,7 +29,7 @@ def mlp(
     """
     layers: list[nn.Module] = []
     n_layers = len(sizes) - 1
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
         if i < n_layers - 1:
             if batch_norm:

@@ -23,8 +23,9 @@ def with_nans(blobs, rng):
     return X
 
 
-@pytest.mark.parametrize("noise, level", [("gaussian", 0.3), ("masking", 0.3),
-                                          ("salt_and_pepper", 0.2)])
+@pytest.mark.parametrize(
+    "noise, level", [("gaussian", 0.3), ("masking", 0.3), ("salt_and_pepper", 0.2)]
+)
 def test_each_noise_type_trains_and_inference_is_deterministic(blobs, noise, level):
     dae = DenoisingAE(noise=noise, noise_level=level, **FAST).fit(blobs)
     assert dae.loss_curve_[-1] < dae.loss_curve_[0]

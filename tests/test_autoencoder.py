@@ -255,3 +255,8 @@ def test_verbose_prints_epoch_table(blobs, capsys):
     AutoencoderTransformer(verbose=1, **{**FAST, "max_iter": 2}).fit(blobs)
     out = capsys.readouterr().out
     assert "train_loss" in out and "epoch" in out
+
+
+def test_verbose_two_adds_progress_bar(blobs):
+    ae = AutoencoderTransformer(verbose=2, **{**FAST, "max_iter": 2}).fit(blobs)
+    assert "progress" in dict(ae.net_.callbacks_)

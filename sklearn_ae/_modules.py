@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -17,23 +18,62 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
+class MemberLinear(nn.Module):
+    """``n_members`` independent linear layers run as one batched product.
+
+    Maps ``(batch, n_members, n_in)`` to ``(batch, n_members, n_out)``; each
+    member is initialised as :class:`torch.nn.Linear` is, from its own draw.
+    Training an ensemble this way costs about one network's per-step overhead.
+    """
+
+    def __init__(self, n_members: int, n_in: int, n_out: int) -> None:
+        super().__init__()
+        bound = 1.0 / math.sqrt(n_in)
+        self.weight = nn.Parameter(torch.empty(n_members, n_in, n_out).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(n_members, n_out).uniform_(-bound, bound))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bmi,mio->bmo", x, self.weight) + self.bias
+
+
+class MemberBatchNorm(nn.BatchNorm1d):
+    """Batch normalization of ``(batch, n_members, width)``, per member and unit."""
+
+    def __init__(self, n_members: int, width: int) -> None:
+        super().__init__(n_members * width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.reshape(x.shape[0], -1)).reshape(x.shape)
+
+
 def mlp(
     sizes: Sequence[int],
     activation: str = "relu",
     dropout: float = 0.0,
     batch_norm: bool = False,
+    n_members: int | None = None,
 ) -> nn.Sequential:
     """Linear layers through ``sizes``; hidden layers get norm, activation, dropout.
 
-    The last layer is a plain ``Linear``: callers decide what its output means.
+    The last layer is a plain linear map: callers decide what its output
+    means. With ``n_members`` the layers are :class:`MemberLinear`, so the
+    MLP maps ``(batch, n_members, n_in)`` through independent members.
     """
     layers: list[nn.Module] = []
     n_layers = len(sizes) - 1
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(nn.Linear(n_in, n_out))
+        if n_members is None:
+            layers.append(nn.Linear(n_in, n_out))
+        else:
+            layers.append(MemberLinear(n_members, n_in, n_out))
         if i < n_layers - 1:
             if batch_norm:
-                layers.append(nn.BatchNorm1d(n_out))
+                norm = (
+                    nn.BatchNorm1d(n_out)
+                    if n_members is None
+                    else MemberBatchNorm(n_members, n_out)
+                )
+                layers.append(norm)
             layers.append(ACTIVATIONS[activation]())
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
@@ -59,6 +99,10 @@ class Autoencoder(nn.Module):
     sigmoid_output : bool
         When true :meth:`reconstruct` squashes the decoder's logits into
         (0, 1) (used with the binary cross-entropy loss).
+    n_members : int or None
+        When set, an ensemble of that many independent autoencoders trained
+        together: codes are ``(batch, n_members, n_components)`` and
+        reconstructions ``(batch, n_members, n_features)``.
     """
 
     def __init__(
@@ -72,11 +116,15 @@ class Autoencoder(nn.Module):
         batch_norm: bool = False,
         mask_input: bool = False,
         sigmoid_output: bool = False,
+        n_members: int | None = None,
     ) -> None:
         super().__init__()
         hidden = list(hidden_layer_sizes)
         n_inputs = 2 * n_features if mask_input else n_features
-        kw = dict(activation=activation, dropout=dropout, batch_norm=batch_norm)
+        kw = dict(
+            activation=activation, dropout=dropout, batch_norm=batch_norm, n_members=n_members
+        )
+        self.n_members = n_members
         self.mask_input = mask_input
         self.sigmoid_output = sigmoid_output
         self.encoder = mlp([n_inputs, *hidden, n_components], **kw)
@@ -88,6 +136,8 @@ class Autoencoder(nn.Module):
             if mask is None:
                 mask = torch.ones_like(x)
             x = torch.cat([x * mask, mask], dim=1)
+        if self.n_members is not None:
+            x = x.unsqueeze(1).expand(-1, self.n_members, -1)
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

@@ -36,33 +36,67 @@ def masked_mean(values: torch.Tensor, mask: torch.Tensor | None, dim=None) -> to
     return total / count.clamp(min=1)
 
 
+def _align(raw: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None):
+    """Broadcast ``(batch, features)`` target and mask to an ensemble's outputs."""
+    if raw.dim() == target.dim():
+        return target, mask
+    target = target.unsqueeze(1).expand_as(raw)
+    return target, None if mask is None else mask.unsqueeze(1).expand_as(raw)
+
+
 class ReconstructionLoss(nn.Module):
     """Reconstruction loss plus the sparse and contractive penalties.
 
     ``forward(outputs, target, mask, inputs, training)`` takes the module's
     ``(raw reconstruction, code)``; entries with ``mask == 0`` (missing in the
-    data) are left out of the loss.
+    data) are left out of the loss. Ensemble outputs of shape
+    ``(batch, n_members, n_features)`` are compared with the same target.
+
+    With ``trim > 0`` and ``trimming`` switched on (by :class:`TrimSchedule`),
+    the worst ``trim`` share of each batch's rows is left out of each
+    member's training loss: a trimmed loss that keeps outliers in
+    contaminated training data from being learned.
     """
 
-    def __init__(self, loss: str = "mse", sparsity: float = 0.0, contractive: float = 0.0):
+    def __init__(
+        self,
+        loss: str = "mse",
+        sparsity: float = 0.0,
+        contractive: float = 0.0,
+        trim: float = 0.0,
+    ):
         super().__init__()
         self.loss = loss
         self.sparsity = sparsity
         self.contractive = contractive
+        self.trim = trim
+        self.trimming = False
 
     @property
     def needs_input_grad(self) -> bool:
         return self.contractive > 0
 
+    def elementwise(self, raw, target, mask=None):
+        """Unreduced loss and the aligned mask (ensemble-aware)."""
+        target, mask = _align(raw, target, mask)
+        return elementwise_loss(self.loss, raw, target), mask
+
     def per_sample(self, outputs, target, mask=None) -> torch.Tensor:
-        """Per-row mean reconstruction loss over the observed entries."""
-        return masked_mean(elementwise_loss(self.loss, outputs[0], target), mask, dim=1)
+        """Per-row (per member) mean reconstruction loss over the observed entries."""
+        values, mask = self.elementwise(outputs[0], target, mask)
+        return masked_mean(values, mask, dim=-1)
 
     def forward(self, outputs, target, mask=None, inputs=None, training=False):
         raw, code = outputs[0], outputs[1]
-        loss = masked_mean(elementwise_loss(self.loss, raw, target), mask)
+        values, mask = self.elementwise(raw, target, mask)
+        if training and self.trimming and self.trim > 0 and raw.shape[0] > 1:
+            rows = masked_mean(values, mask, dim=-1)
+            n_keep = max(1, math.ceil((1 - self.trim) * rows.shape[0]))
+            loss = rows.topk(n_keep, dim=0, largest=False).values.mean()
+        else:
+            loss = masked_mean(values, mask)
         if training and self.sparsity > 0:
-            loss = loss + self.sparsity * code.abs().sum(dim=1).mean()
+            loss = loss + self.sparsity * code.abs().sum(dim=-1).mean()
         if training and self.contractive > 0:
             # Hutchinson estimate of the squared Frobenius norm of d code / d x:
             # E_v ||J^T v||^2 with v ~ N(0, I), one vector-Jacobian product.
@@ -70,6 +104,16 @@ class ReconstructionLoss(nn.Module):
             (vjp,) = torch.autograd.grad(code, inputs, v, create_graph=True)
             loss = loss + self.contractive * vjp.pow(2).sum(dim=1).mean()
         return loss
+
+
+class TrimSchedule(Callback):
+    """Switch the criterion's trimmed loss on after ``warmup`` epochs."""
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup = warmup
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.criterion_.trimming = len(net.history) > self.warmup
 
 
 class DivergenceGuard(Callback):

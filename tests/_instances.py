@@ -13,6 +13,7 @@ TINY_PARAMS = {
     "AutoencoderTransformer": dict(TINY),
     "DenoisingAE": dict(TINY),
     "AEImputer": dict(TINY),
+    "AEOutlierDetector": dict(TINY),
 }
 
 EXPECTED_FAILED_CHECKS = {

@@ -1,0 +1,379 @@
+"""AEOutlierDetector: outlier scores from an ensemble of autoencoders."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import OutlierMixin
+
+from ._base import BaseAutoencoder
+from ._compat import Interval, StrOptions, _fit_context
+from ._docstrings import fill_docs
+from ._modules import Autoencoder
+from ._net import ReconstructionLoss, TrimSchedule
+
+#: Smallest residual scale, in standardized units, used to weigh a feature's
+#: error: a feature the network reconstructs perfectly (e.g. constant in
+#: training) cannot blow scores up.
+RESIDUAL_SCALE_FLOOR = 0.1
+
+#: Tukey's far-out fence for ``contamination="auto"``.
+AUTO_FENCE = 3.0
+
+
+@fill_docs(hidden="(64, 32)", max_iter="30", early_stopping="False", loss='"mse"')
+class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
+    """Unsupervised outlier detection with an ensemble of autoencoders.
+
+    ``n_estimators`` small autoencoders, initialised from different seeds,
+    are trained together (one batched network, so about the cost of one)
+    with a trimmed loss: after a warm-up, each batch's worst
+    ``trim_fraction`` rows are left out of the loss, so the outliers that
+    contaminate real training data are not learned. Each row then gets,
+    per member, two distances that are averaged over the ensemble:
+
+    - its reconstruction error, feature by feature in standardized units
+      and divided by that feature's typical training error (features the
+      network always gets right weigh more, noisy ones less), and
+    - the Mahalanobis distance of its code from the training codes (rows
+      that reconstruct well but sit in an empty part of the latent space).
+
+    Each distance is divided by its median over the training rows, so both
+    count equally and a typical row scores about 2. The API is exactly
+    :class:`~sklearn.ensemble.IsolationForest`'s: :meth:`score_samples` is
+    higher for normal rows, :meth:`decision_function` is negative for
+    outliers and :meth:`predict` returns +1 (inlier) or -1 (outlier).
+    :meth:`explain` splits each row's score over the features.
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Size of each member's code. None picks ``ceil(sqrt(n_features))``.
+
+    n_estimators : int, default=3
+        Number of autoencoders in the ensemble.
+
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Expected share of outliers in the training data, which sets
+        ``offset_``: with a float, ``offset_`` is that percentile of the
+        training scores, so ``predict`` flags that share of the training
+        rows. With "auto", rows whose outlier score lies beyond Tukey's
+        far-out fence of the training scores (third quartile plus three
+        interquartile ranges) are flagged.
+
+    trim_fraction : float in [0, 0.5), default=0.1
+        Share of each batch's highest-error rows left out of the training
+        loss after the first third of the epochs; the same share of
+        training rows is left out when the distance statistics are fitted.
+        0 trains on every row.
+
+    %(network)s
+
+    %(training)s
+
+    %(loss)s
+
+    %(common)s
+
+    Attributes
+    ----------
+    offset_ : float
+        Threshold on :meth:`score_samples`:
+        ``decision_function = score_samples - offset_``.
+
+    n_components_ : int
+        The code size used.
+
+    scaler_ : StandardScaler, MinMaxScaler or None
+        The per-feature scaling fitted on X.
+
+    residual_scale_ : ndarray of shape (n_estimators, n_features_in_)
+        Typical reconstruction error of each feature, per member (floored
+        at 0.1 standardized units).
+
+    code_mean_ : ndarray of shape (n_estimators, n_components_)
+        Mean training code, per member.
+
+    code_precision_ : ndarray of shape (n_estimators, n_components_, n_components_)
+        Inverse covariance of the training codes, per member.
+
+    distance_scale_ : ndarray of shape (n_estimators, 2)
+        Median training reconstruction and latent distances, per member.
+
+    %(fitted)s
+
+    See Also
+    --------
+    sklearn.ensemble.IsolationForest : Tree-based outlier detection.
+    sklearn.neighbors.LocalOutlierFactor : Density-based outlier detection.
+    AutoencoderTransformer : The autoencoder alone, for dimensionality reduction.
+
+    References
+    ----------
+    .. [1] Chen, J., Sathe, S., Aggarwal, C. and Turaga, D. (2017). Outlier
+       detection with autoencoder ensembles. SIAM International Conference
+       on Data Mining (RandNet).
+    .. [2] Han, S., Hu, X., Huang, H., Jiang, M. and Zhao, Y. (2022). ADBench:
+       anomaly detection benchmark. NeurIPS Datasets and Benchmarks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ae import AEOutlierDetector
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(size=(200, 4)), [[8.0, -8.0, 8.0, -8.0]]])
+    >>> detector = AEOutlierDetector(contamination=0.01, random_state=0).fit(X)
+    >>> int(detector.predict(X)[-1])
+    -1
+    >>> bool(detector.decision_function(X[-1:])[0] < 0)
+    True
+    >>> detector.explain(X[-1:]).shape
+    (1, 5)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "trim_fraction": [Interval(Real, 0, 0.5, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        n_estimators=3,
+        contamination="auto",
+        trim_fraction=0.1,
+        hidden_layer_sizes=(64, 32),
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        alpha=1e-4,
+        optimizer="adam",
+        learning_rate_init=1e-3,
+        batch_size=64,
+        max_iter=30,
+        shuffle=True,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        loss="mse",
+        standardize=True,
+        sparsity=0.0,
+        contractive=0.0,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.n_components = n_components
+        self.n_estimators = n_estimators
+        self.contamination = contamination
+        self.trim_fraction = trim_fraction
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.alpha = alpha
+        self.optimizer = optimizer
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.loss = loss
+        self.standardize = standardize
+        self.sparsity = sparsity
+        self.contractive = contractive
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    # ---------------------------------------------------------------- hooks
+    def _build_module(self, n_features: int):
+        return Autoencoder(
+            n_features,
+            self.n_components_,
+            tuple(self.hidden_layer_sizes),
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            sigmoid_output=self.loss == "bce",
+            n_members=self.n_estimators,
+        )
+
+    def _build_criterion(self):
+        return ReconstructionLoss(self.loss, self.sparsity, self.contractive, self.trim_fraction)
+
+    def _extra_callbacks(self) -> list:
+        if self.trim_fraction == 0:
+            return []
+        return [("trim", TrimSchedule(warmup=max(1, self.max_iter // 3)))]
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder ensemble and the score statistics on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, possibly contaminated by outliers.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted detector.
+        """
+        X = self._fit(X)
+        residuals, codes = self._member_outputs(X)
+        self._fit_distances(residuals, codes)
+        scores = -self._distances(residuals, codes).sum(axis=1)
+        if self.contamination == "auto":
+            q1, q3 = np.percentile(-scores, [25, 75])
+            self.offset_ = -float(q3 + AUTO_FENCE * (q3 - q1))
+        else:
+            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+        return self
+
+    def _member_outputs(self, X: np.ndarray):
+        """Residuals ``(n, members, features)`` in scaled units, and codes."""
+
+        def parts(module, x, mask, y):
+            code = module.encode(x)
+            return x.unsqueeze(1) - module.link(module.decode(code)), code
+
+        residuals, codes = self._infer(parts, self._scale(X))
+        return residuals.astype(np.float64), codes.astype(np.float64)
+
+    def _fit_distances(self, residuals: np.ndarray, codes: np.ndarray) -> None:
+        n_samples, n_members, _ = residuals.shape
+        k = codes.shape[2]
+        errors = (residuals**2).mean(axis=2)
+        scales = np.empty((n_members, residuals.shape[2]))
+        means = np.empty((n_members, k))
+        precisions = np.empty((n_members, k, k))
+        for m in range(n_members):
+            # statistics of the rows the trimmed loss trained on
+            kept = errors[:, m] <= np.quantile(errors[:, m], 1 - self.trim_fraction)
+            scales[m] = np.sqrt((residuals[kept, m] ** 2).mean(axis=0))
+            means[m] = codes[kept, m].mean(axis=0)
+            centred = codes[kept, m] - means[m]
+            cov = centred.T @ centred / max(1, kept.sum() - 1)
+            ridge = 1e-6 * max(np.trace(cov) / k, 1e-12)
+            precisions[m] = np.linalg.pinv(cov + ridge * np.eye(k), hermitian=True)
+        self.residual_scale_ = np.maximum(scales, RESIDUAL_SCALE_FLOOR)
+        self.code_mean_ = means
+        self.code_precision_ = precisions
+        self.distance_scale_ = np.ones((n_members, 2))
+        raw = self._raw_distances(residuals, codes)
+        self.distance_scale_ = np.maximum(np.median(raw, axis=0), 1e-12)
+
+    def _raw_distances(self, residuals, codes, per_feature=False):
+        """Per member: weighted reconstruction error and latent distance."""
+        weighted = (residuals / self.residual_scale_) ** 2  # (n, members, features)
+        centred = codes - self.code_mean_
+        latent = np.einsum("nmi,mij,nmj->nm", centred, self.code_precision_, centred)
+        if per_feature:
+            return weighted / weighted.shape[2], latent
+        return np.stack([weighted.mean(axis=2), latent], axis=2)  # (n, members, 2)
+
+    def _distances(self, residuals, codes) -> np.ndarray:
+        """Scaled distances ``(n, 2)``: reconstruction and latent parts."""
+        return (self._raw_distances(residuals, codes) / self.distance_scale_).mean(axis=1)
+
+    # ------------------------------------------------------------ inference
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        return -self._distances(*self._member_outputs(X)).sum(axis=1)
+
+    def score_samples(self, X):
+        """Opposite of the outlier score of each row (higher is more normal).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus the sum of the scaled reconstruction and latent distances;
+            typical training rows score about -2.
+        """
+        return self._score_samples(self._check_fitted_X(X))
+
+    def decision_function(self, X):
+        """Shifted score: negative for outliers, positive for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Whether each row is an inlier (+1) or an outlier (-1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        is_inlier : ndarray of shape (n_samples,)
+            +1 for inliers, -1 for outliers.
+        """
+        is_inlier = np.ones(self._check_fitted_X(X).shape[0], dtype=int)
+        is_inlier[self.decision_function(X) < 0] = -1
+        return is_inlier
+
+    def explain(self, X):
+        """Each feature's share of each row's outlier score.
+
+        The outlier score (``-score_samples``) is a sum of per-feature
+        reconstruction terms and one latent term (the row's code is far from
+        the training codes: an unusual combination of values rather than one
+        bad feature). Shares are those terms divided by the score, so each
+        row sums to 1.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to explain.
+
+        Returns
+        -------
+        shares : DataFrame or ndarray of shape (n_samples, n_features_in_ + 1)
+            One column per input feature, then ``"latent"``. A DataFrame
+            (indexed like X when X is one) when X had column names,
+            otherwise an ndarray in that column order.
+        """
+        X_valid = self._check_fitted_X(X)
+        weighted, latent = self._raw_distances(*self._member_outputs(X_valid), per_feature=True)
+        n_members = weighted.shape[1]
+        features = (weighted / self.distance_scale_[None, :, :1]).sum(axis=1) / n_members
+        latent = (latent / self.distance_scale_[:, 1]).mean(axis=1)
+        terms = np.column_stack([features, latent])
+        shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), 1e-300)
+        if not hasattr(self, "feature_names_in_"):
+            return shares
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        columns = [*map(str, self.feature_names_in_), "latent"]
+        return pd.DataFrame(shares, columns=columns, index=index)

@@ -4,6 +4,7 @@ from ._autoencoder import AutoencoderTransformer
 from ._denoising import DenoisingAE
 from ._imputer import AEImputer
 from ._outlier import AEOutlierDetector
+from ._vae import VAEGenerator
 
 try:
     from ._version import __version__
@@ -15,5 +16,6 @@ __all__ = [
     "AEOutlierDetector",
     "AutoencoderTransformer",
     "DenoisingAE",
+    "VAEGenerator",
     "__version__",
 ]

@@ -36,6 +36,19 @@ OPTIMIZERS = {
     "sgd": (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
 }
 
+#: torch's fused Adam kernels (CPU and CUDA since torch 2.4) cut a step's
+#: optimizer time by about a third on small networks.
+FUSED_ADAM = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
+
+
+def optimizer_kwargs(name: str, device: torch.device) -> dict:
+    """Extra keyword arguments of optimizer ``name`` on ``device``."""
+    kwargs = dict(OPTIMIZERS[name][1])
+    if name in ("adam", "adamw") and FUSED_ADAM and device.type in ("cpu", "cuda"):
+        kwargs["fused"] = True
+    return kwargs
+
+
 #: Rows per batch at inference (no gradients, so larger than in training).
 INFERENCE_BATCH_SIZE = 4096
 
@@ -120,6 +133,10 @@ class BaseAutoencoder(BaseEstimator):
 
     #: Whether the estimator accepts NaN (missing values) in X.
     _allow_nan = False
+
+    #: Whether reaching ``max_iter`` before ``tol`` is met warrants a
+    #: ConvergenceWarning (False where ``max_iter`` is a training budget).
+    _warn_unconverged = True
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -278,7 +295,8 @@ class BaseAutoencoder(BaseEstimator):
         ]
         if self.verbose >= 2:
             callbacks.append(("progress", ProgressBar()))
-        optimizer, optimizer_kwargs = OPTIMIZERS[self.optimizer]
+        optimizer = OPTIMIZERS[self.optimizer][0]
+        extra = optimizer_kwargs(self.optimizer, device)
         split = HoldoutSplit(self.validation_fraction, seed) if self.early_stopping else None
         return AutoencoderNet(
             module=self._build_module(n_features),
@@ -298,7 +316,7 @@ class BaseAutoencoder(BaseEstimator):
             device=str(device),
             corruption=self._build_corruption(seed, X_scaled),
             conditional=conditional,
-            **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
+            **{f"optimizer__{k}": v for k, v in extra.items()},
             optimizer__weight_decay=self.alpha,
         )
 
@@ -312,7 +330,7 @@ class BaseAutoencoder(BaseEstimator):
         else:
             self.validation_scores_ = None
         stopper = dict(self.net_.callbacks_)["stopping"]
-        if stopper.misses_ < stopper.patience:
+        if self._warn_unconverged and stopper.misses_ < stopper.patience:
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet (the loss still improved by "
@@ -368,6 +386,8 @@ class BaseAutoencoder(BaseEstimator):
     def _reconstruct(self, X: np.ndarray) -> np.ndarray:
         """Reconstruction of validated X, in original units and X's dtype."""
         out = self._infer(lambda mod, x, m, y: mod.reconstruct(x, m), self._scale(X))
+        if out.ndim == 3:  # an ensemble: average its members
+            out = out.mean(axis=1)
         return self._unscale(out.astype(X.dtype))
 
     def _decode(self, Z: np.ndarray) -> np.ndarray:

@@ -158,3 +158,93 @@ class Autoencoder(nn.Module):
         """Return ``(raw reconstruction, code)``."""
         z = self.encode(x, mask)
         return self.decode(z), z
+
+
+class VariationalAutoencoder(nn.Module):
+    """Gaussian encoder, reparameterized code and a decoder for tabular outputs.
+
+    The decoder's output holds, per numeric feature, the mean of a gaussian
+    (whose scale is the learned ``sigma()``, as in TVAE) and, per categorical
+    block, logits. With ``n_classes > 0`` both halves also read a one-hot
+    class (a conditional VAE). In training the encoder's copy of the class is
+    hidden for a random ``label_dropout`` share of rows, so the encoder also
+    works without labels (an all-zero class input), e.g. in ``transform``.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Width of the encoded table.
+    n_components : int
+        Latent dimension.
+    hidden_layer_sizes : sequence of int
+        Encoder hidden widths; the decoder mirrors them.
+    n_numeric : int
+        Number of leading gaussian outputs.
+    n_classes : int
+        Number of classes conditioned on (0 for an unconditional VAE).
+    mask_input : bool
+        Whether the encoder reads the observation mask too.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_components: int,
+        hidden_layer_sizes: Sequence[int] = (),
+        *,
+        n_numeric: int = 0,
+        n_classes: int = 0,
+        label_dropout: float = 0.2,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        mask_input: bool = False,
+    ) -> None:
+        super().__init__()
+        hidden = list(hidden_layer_sizes)
+        kw = dict(activation=activation, dropout=dropout, batch_norm=batch_norm)
+        self.n_classes = n_classes
+        self.label_dropout = label_dropout
+        self.mask_input = mask_input
+        n_in = (2 * n_inputs if mask_input else n_inputs) + n_classes
+        self.encoder = mlp([n_in, *hidden, 2 * n_components], **kw)
+        self.decoder = mlp([n_components + n_classes, *hidden[::-1], n_inputs], **kw)
+        self.log_sigma = nn.Parameter(torch.full((n_numeric,), math.log(0.1)))
+
+    def sigma(self) -> torch.Tensor:
+        """Scale of each numeric feature's gaussian, in [0.01, 1]."""
+        return self.log_sigma.exp().clamp(0.01, 1.0)
+
+    def _one_hot(self, y, like: torch.Tensor) -> torch.Tensor:
+        if y is None:  # unknown class
+            return like.new_zeros(like.shape[0], self.n_classes)
+        return nn.functional.one_hot(y.long(), self.n_classes).to(like.dtype)
+
+    def encode(self, x: torch.Tensor, mask: torch.Tensor | None = None, y=None):
+        """Mean and log-variance of q(z | x[, y]); y None means the class is unknown."""
+        if self.mask_input:
+            if mask is None:
+                mask = torch.ones_like(x)
+            x = torch.cat([x * mask, mask], dim=1)
+        if self.n_classes:
+            label = self._one_hot(y, x)
+            if self.training and y is not None and self.label_dropout > 0:
+                keep = torch.rand(x.shape[0], 1, device=x.device) >= self.label_dropout
+                label = label * keep.to(x.dtype)
+            x = torch.cat([x, label], dim=1)
+        mean, logvar = self.encoder(x).chunk(2, dim=1)
+        return mean, logvar.clamp(-12.0, 8.0)
+
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Raw decoder output (gaussian means and category logits)."""
+        if self.n_classes:
+            z = torch.cat([z, self._one_hot(y, z)], 1)
+        return self.decoder(z)
+
+    def forward(self, x, mask=None, y=None):
+        """Return ``(raw output, mean, log-variance, sigma)``; z is sampled in training."""
+        mean, logvar = self.encode(x, mask, y)
+        z = mean
+        if self.training:
+            z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
+        return self.decode(z, y), mean, logvar, self.sigma()

@@ -52,7 +52,7 @@ class ReconstructionLoss(nn.Module):
     data) are left out of the loss. Ensemble outputs of shape
     ``(batch, n_members, n_features)`` are compared with the same target.
 
-    With ``trim > 0`` and ``trimming`` switched on (by :class:`TrimSchedule`),
+    With ``trim > 0`` and ``trimming`` switched on (by a :class:`CriterionSchedule`),
     the worst ``trim`` share of each batch's rows is left out of each
     member's training loss: a trimmed loss that keeps outliers in
     contaminated training data from being learned.
@@ -106,14 +106,74 @@ class ReconstructionLoss(nn.Module):
         return loss
 
 
-class TrimSchedule(Callback):
-    """Switch the criterion's trimmed loss on after ``warmup`` epochs."""
+class CriterionSchedule(Callback):
+    """Set ``net.criterion_.<attribute> = schedule(epoch)`` as each epoch begins.
 
-    def __init__(self, warmup: int) -> None:
-        self.warmup = warmup
+    ``schedule`` must pickle (a module-level function or a ``partial``).
+    Epochs count from 1.
+    """
+
+    def __init__(self, attribute: str, schedule) -> None:
+        self.attribute = attribute
+        self.schedule = schedule
 
     def on_epoch_begin(self, net, **kwargs):
-        net.criterion_.trimming = len(net.history) > self.warmup
+        setattr(net.criterion_, self.attribute, self.schedule(len(net.history)))
+
+
+def after_warmup(warmup: int, epoch: int) -> bool:
+    """True once ``warmup`` epochs are done."""
+    return epoch > warmup
+
+
+def linear_warmup(warmup: int, value: float, epoch: int) -> float:
+    """Ramp from ``value / warmup`` at epoch 1 up to ``value`` at ``warmup``."""
+    return value if warmup <= 0 else value * min(1.0, epoch / warmup)
+
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+class ELBOLoss(nn.Module):
+    """Negative ELBO of a tabular VAE: reconstruction + ``kl_weight`` * KL.
+
+    The reconstruction is the negative log-likelihood of the encoded table:
+    gaussian for the first ``n_numeric`` columns (missing entries, where
+    ``mask == 0``, are left out) and categorical for each ``(start, stop)``
+    one-hot block. ``kl_weight`` is ``beta``, ramped up by a
+    :class:`CriterionSchedule` during the KL warm-up.
+    """
+
+    def __init__(self, n_numeric: int, blocks, beta: float = 1.0) -> None:
+        super().__init__()
+        self.n_numeric = n_numeric
+        self.blocks = [tuple(b) for b in blocks]
+        self.kl_weight = beta
+
+    def log_likelihood(self, raw, target, mask, sigma) -> torch.Tensor:
+        """Per-row log p(x | z) (leading dims of ``raw`` are kept)."""
+        k = self.n_numeric
+        total = torch.zeros(raw.shape[:-1], dtype=raw.dtype, device=raw.device)
+        if k:
+            z = (target[..., :k] - raw[..., :k]) / sigma
+            ll = -0.5 * z**2 - sigma.log() - 0.5 * LOG_2PI
+            if mask is not None:
+                ll = ll * mask[..., :k]
+            total = total + ll.sum(-1)
+        for start, stop in self.blocks:
+            logp = torch.log_softmax(raw[..., start:stop], dim=-1)
+            total = total + (logp * target[..., start:stop]).sum(-1)
+        return total
+
+    @staticmethod
+    def kl(mean, logvar) -> torch.Tensor:
+        """Per-row KL(q(z | x) || N(0, I))."""
+        return 0.5 * (mean**2 + logvar.exp() - 1.0 - logvar).sum(-1)
+
+    def forward(self, outputs, target, mask=None, inputs=None, training=False):
+        raw, mean, logvar, sigma = outputs
+        nll = -self.log_likelihood(raw, target, mask, sigma)
+        return (nll + self.kl_weight * self.kl(mean, logvar)).mean()
 
 
 class DivergenceGuard(Callback):

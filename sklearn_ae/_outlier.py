@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,7 +13,7 @@ from ._base import BaseAutoencoder
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_docs
 from ._modules import Autoencoder
-from ._net import ReconstructionLoss, TrimSchedule
+from ._net import CriterionSchedule, ReconstructionLoss, after_warmup
 
 #: Smallest residual scale, in standardized units, used to weigh a feature's
 #: error: a feature the network reconstructs perfectly (e.g. constant in
@@ -23,7 +24,7 @@ RESIDUAL_SCALE_FLOOR = 0.1
 AUTO_FENCE = 3.0
 
 
-@fill_docs(hidden="(64, 32)", max_iter="30", early_stopping="False", loss='"mse"')
+@fill_docs(hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"')
 class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an ensemble of autoencoders.
 
@@ -47,6 +48,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     outliers and :meth:`predict` returns +1 (inlier) or -1 (outlier).
     :meth:`explain` splits each row's score over the features.
 
+    ``max_iter`` is a training budget (as PyOD's ``epoch_num``): reaching it
+    raises no :class:`~sklearn.exceptions.ConvergenceWarning`.
+
     Parameters
     ----------
     n_components : int or None, default=None
@@ -63,7 +67,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         far-out fence of the training scores (third quartile plus three
         interquartile ranges) are flagged.
 
-    trim_fraction : float in [0, 0.5), default=0.1
+    trim_fraction : float in [0, 0.5), default=0.2
         Share of each batch's highest-error rows left out of the training
         loss after the first third of the epochs; the same share of
         training rows is left out when the distance statistics are fitted.
@@ -133,6 +137,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     (1, 5)
     """
 
+    _warn_unconverged = False  # max_iter is a training budget here
+
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
@@ -146,7 +152,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         *,
         n_estimators=3,
         contamination="auto",
-        trim_fraction=0.1,
+        trim_fraction=0.2,
         hidden_layer_sizes=(64, 32),
         activation="relu",
         dropout=0.0,
@@ -155,7 +161,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         optimizer="adam",
         learning_rate_init=1e-3,
         batch_size=64,
-        max_iter=30,
+        max_iter=20,
         shuffle=True,
         tol=1e-4,
         early_stopping=False,
@@ -216,7 +222,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def _extra_callbacks(self) -> list:
         if self.trim_fraction == 0:
             return []
-        return [("trim", TrimSchedule(warmup=max(1, self.max_iter // 3)))]
+        warmup = max(1, self.max_iter // 3)
+        return [("trim", CriterionSchedule("trimming", partial(after_warmup, warmup)))]
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)

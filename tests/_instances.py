@@ -14,6 +14,7 @@ TINY_PARAMS = {
     "DenoisingAE": dict(TINY),
     "AEImputer": dict(TINY),
     "AEOutlierDetector": dict(TINY),
+    "VAEGenerator": dict(TINY),
 }
 
 EXPECTED_FAILED_CHECKS = {

@@ -1,0 +1,217 @@
+"""Mixed-type tables to and from the float matrix a generative network models.
+
+:class:`TableCodec` is the VAE's per-feature scaling: it is fitted in ``fit``
+(stored as ``scaler_``) and undone on every output, so samples come back with
+the fitted table's columns, order and dtypes.
+
+Encoded layout: first one column per numeric feature (integers included),
+quantile-transformed to a standard normal (so the network's gaussian head
+sees gaussian marginals whatever the original shape, and inverting it stays
+within the observed range); then one-hot blocks, one per categorical or
+boolean feature and one "is missing" block per numeric feature that had
+missing values. Missing numeric entries are NaN in the encoded matrix (the
+network masks them out of the loss); a missing categorical entry is its
+own category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import QuantileTransformer
+
+#: Stands for "missing" among a categorical feature's categories.
+MISSING = "__sklearn_ae_missing__"
+
+
+@dataclass
+class ColumnSpec:
+    """How one feature is encoded and rebuilt."""
+
+    name: object
+    kind: str  # "float", "integer", "boolean" or "category"
+    dtype: object
+    has_missing: bool = False
+    categories: list = field(default_factory=list)
+
+
+def _kind(series: pd.Series) -> str:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    if pd.api.types.is_numeric_dtype(dtype):  # complex and the like
+        raise ValueError(
+            f"Column {series.name!r} has dtype {dtype}, which is not supported; "
+            "use float, integer, boolean or categorical columns."
+        )
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        raise ValueError(
+            f"Column {series.name!r} has dtype {dtype}: date and time columns are not "
+            "supported; convert them to numbers (e.g. days since a date) first."
+        )
+    return "category"
+
+
+class TableCodec:
+    """Encode a DataFrame of mixed types as floats and decode network outputs.
+
+    Parameters
+    ----------
+    random_state : int
+        Seeds the quantile transformer's subsampling.
+    """
+
+    def __init__(self, random_state: int = 0) -> None:
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: pd.DataFrame) -> TableCodec:
+        self.columns_ = []
+        for name in X.columns:
+            col = X[name]
+            kind = _kind(col)
+            spec = ColumnSpec(name, kind, col.dtype, bool(col.isna().any()))
+            if kind == "category":
+                observed = col.dropna()
+                if isinstance(col.dtype, pd.CategoricalDtype):
+                    spec.categories = list(col.dtype.categories)
+                else:
+                    spec.categories = sorted(observed.unique(), key=_sort_key)
+                if spec.has_missing:
+                    spec.categories.append(MISSING)
+            elif kind == "boolean":
+                spec.categories = [False, True] + ([MISSING] if spec.has_missing else [])
+            self.columns_.append(spec)
+        self.numeric_ = [s for s in self.columns_ if s.kind in ("float", "integer")]
+        self.blocks_ = []  # (spec, is_missing_indicator, start, stop)
+        start = len(self.numeric_)
+        for spec in self.columns_:
+            if spec.kind in ("category", "boolean"):
+                size = max(len(spec.categories), 1)
+                self.blocks_.append((spec, False, start, start + size))
+                start += size
+        for spec in self.numeric_:
+            if spec.has_missing:
+                self.blocks_.append((spec, True, start, start + 2))
+                start += 2
+        self.n_outputs_ = start
+        self.n_numeric_ = len(self.numeric_)
+        self.has_missing_numeric_ = any(s.has_missing for s in self.numeric_)
+        self.quantiles_ = None
+        if self.numeric_:
+            values = self._numeric_values(X)
+            n_observed = int(np.min(np.sum(~np.isnan(values), axis=0)))
+            self.quantiles_ = QuantileTransformer(
+                n_quantiles=max(2, min(1000, n_observed)),
+                output_distribution="normal",
+                random_state=self.random_state,
+            ).fit(values)
+        return self
+
+    def _numeric_values(self, X: pd.DataFrame) -> np.ndarray:
+        cols = []
+        for spec in self.numeric_:
+            try:
+                col = np.asarray(pd.to_numeric(X[spec.name], errors="raise"), dtype=np.float64)
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"Column {spec.name!r} was numeric in fit but holds non-numeric values now."
+                ) from None
+            if np.isinf(col).any():
+                raise ValueError(f"Column {spec.name!r} contains infinity.")
+            cols.append(col)
+        return np.column_stack(cols)
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Encoded float64 matrix (NaN at missing numeric entries)."""
+        out = np.zeros((len(X), self.n_outputs_))
+        if self.numeric_:
+            out[:, : self.n_numeric_] = self.quantiles_.transform(self._numeric_values(X))
+        for spec, indicator, start, _ in self.blocks_:
+            missing = X[spec.name].isna().to_numpy()
+            if indicator:
+                out[:, start] = ~missing
+                out[:, start + 1] = missing
+                continue
+            codes = self._category_codes(spec, X[spec.name], missing)
+            out[np.arange(len(X)), start + codes] = 1.0
+        return out
+
+    def _category_codes(self, spec: ColumnSpec, col: pd.Series, missing: np.ndarray):
+        lookup = {_hashable(c): i for i, c in enumerate(spec.categories)}
+        codes = np.empty(len(col), dtype=np.intp)
+        for i, (value, is_missing) in enumerate(zip(col.to_numpy(), missing, strict=True)):
+            key = MISSING if is_missing else _hashable(value)
+            if key not in lookup:
+                if is_missing:
+                    raise ValueError(
+                        f"Column {spec.name!r} has missing values, but had none in fit."
+                    )
+                raise ValueError(
+                    f"Column {spec.name!r} holds {value!r}, a category not seen in fit "
+                    f"(seen: {spec.categories[:10]!r})."
+                )
+            codes[i] = lookup[key]
+        return codes
+
+    # --------------------------------------------------------------- decode
+    def decode(self, numeric: np.ndarray, choices: list[np.ndarray]) -> pd.DataFrame:
+        """Rebuild a table from normal-space numerics and one index per block.
+
+        ``choices[b]`` holds, for block ``b`` of ``blocks_``, the chosen
+        category index of every row.
+        """
+        n = numeric.shape[0] if self.numeric_ else (len(choices[0]) if choices else 0)
+        data = {}
+        if self.numeric_:
+            values = self.quantiles_.inverse_transform(numeric)
+            for j, spec in enumerate(self.numeric_):
+                data[spec.name] = values[:, j]
+        missing_numeric = {}
+        for (spec, indicator, _, _), chosen in zip(self.blocks_, choices, strict=True):
+            if indicator:
+                missing_numeric[spec.name] = chosen == 1
+            else:
+                data[spec.name] = [spec.categories[c] for c in chosen]
+        columns = {}
+        for spec in self.columns_:
+            values = data[spec.name]
+            missing = missing_numeric.get(spec.name, np.zeros(n, dtype=bool))
+            columns[spec.name] = _restore(spec, values, missing)
+        return pd.DataFrame(columns, columns=[s.name for s in self.columns_])
+
+
+def _restore(spec: ColumnSpec, values, missing: np.ndarray) -> pd.Series:
+    """One decoded column in the fitted dtype (nullable when it had NaNs)."""
+    if spec.kind == "float":
+        values = np.where(missing, np.nan, values)
+        return pd.Series(values.astype(spec.dtype, copy=False))
+    if spec.kind == "integer":
+        rounded = np.rint(values)
+        if pd.api.types.is_extension_array_dtype(spec.dtype):  # nullable, e.g. Int64
+            return pd.Series(np.where(missing, np.nan, rounded)).astype(spec.dtype)
+        return pd.Series(rounded.astype(spec.dtype))
+    values = [None if v == MISSING else v for v in values]
+    if spec.kind == "boolean":
+        dtype = "boolean" if spec.has_missing else spec.dtype
+        return pd.Series(values, dtype=dtype)
+    if isinstance(spec.dtype, pd.CategoricalDtype):
+        return pd.Series(pd.Categorical(values, dtype=spec.dtype))
+    return pd.Series(values, dtype=spec.dtype if spec.dtype != object else object)
+
+
+def _hashable(value):
+    return value if isinstance(value, str | int | float | bool | np.generic) else repr(value)
+
+
+def _sort_key(value):
+    return (type(value).__name__, str(value))

@@ -1,0 +1,595 @@
+"""VAEGenerator: a variational autoencoder that embeds, scores and synthesizes tables."""
+
+from __future__ import annotations
+
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.special import logsumexp
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+
+from ._base import BaseAutoencoder
+from ._compat import Interval, validate_data
+from ._docstrings import fill_docs
+from ._modules import VariationalAutoencoder
+from ._net import CriterionSchedule, ELBOLoss, linear_warmup
+from ._tabular import TableCodec
+
+#: Monte Carlo draws of z for the reconstruction term of the ELBO in score_samples.
+ELBO_DRAWS = 8
+
+#: Rows generated after fit to measure the model's marginals (at least 2n).
+CALIBRATION_DRAWS = 5000
+
+#: Probability grid size for the marginal calibration.
+CALIBRATION_QUANTILES = 1000
+
+
+@fill_docs(hidden="(128, 128)", max_iter="300", early_stopping="False", loss='"mse"')
+class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
+    """Variational autoencoder for mixed-type tables: embed, score and sample.
+
+    A gaussian encoder gives each row a distribution over ``n_components``
+    latent variables; a decoder maps latent draws back to a table. Training
+    maximizes the evidence lower bound (ELBO): reconstruction log-likelihood
+    minus ``beta`` times the KL divergence from the standard normal prior,
+    with the KL weight ramped up over the first ``kl_warmup`` epochs.
+
+    Tables may mix float, integer, boolean and categorical (``category`` or
+    ``object``) columns, and may have missing values. Numeric columns are
+    quantile-transformed to a standard normal and get a gaussian head;
+    categorical and boolean columns get a softmax head with a cross-entropy
+    loss; each numeric column with missing values gets an "is missing" head,
+    so :meth:`sample` reproduces its missing rate. :meth:`sample` returns the
+    kind of object that was fitted (a DataFrame with the same columns, order
+    and dtypes, or an ndarray); integers come back as integers, categories
+    only as seen categories and numbers within their observed range.
+
+    ``fit(X, y)`` with class labels trains a conditional VAE (the decoder
+    also reads the class) and ``sample(n, y=...)`` draws rows of the
+    requested classes.
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Latent dimension. None picks ``min(16, max(2, n_features))``.
+
+    beta : float, default=1.0
+        Weight of the KL term once warmed up (1 is the true ELBO).
+
+    kl_warmup : int, default=20
+        Epochs over which the KL weight rises linearly from 0 to ``beta``.
+
+    n_importance : int, default=1
+        Latent draws per row in :meth:`score_samples`: 1 gives the ELBO,
+        more give the tighter importance-weighted bound (IWAE).
+
+    calibrate_marginals : bool, default=True
+        After training, draw a large sample from the model and store, per
+        numeric column, the quantiles of its generated values; :meth:`sample`
+        then maps every generated value through that column's quantile
+        function onto the training quantiles. The mapping is monotone, so
+        the dependence the VAE learned (ranks, correlations, conditional
+        structure) is kept while each marginal matches the training data;
+        it corrects the under-dispersion VAEs are known for.
+
+    %(network)s
+
+    %(training)s
+
+    %(common)s
+
+    Attributes
+    ----------
+    n_components_ : int
+        The latent dimension used.
+
+    scaler_ : TableCodec
+        The fitted column encoding (quantile transform, one-hot blocks).
+
+    classes_ : ndarray of shape (n_classes,) or None
+        Class labels of a conditional model (``fit(X, y)``), else None.
+
+    class_prior_ : ndarray of shape (n_classes,) or None
+        Share of each class in the training labels.
+
+    marginal_quantiles_ : tuple of two ndarrays of shape (n_quantiles, n_numeric) or None
+        Generated and training quantiles of each numeric column (in the
+        quantile-normal space) used by ``calibrate_marginals``, else None.
+
+    %(fitted)s
+
+    See Also
+    --------
+    sklearn.neighbors.KernelDensity : Density estimation with ``sample``.
+    AutoencoderTransformer : Deterministic autoencoder for numeric data.
+
+    Notes
+    -----
+    Likelihoods are those of the encoded table (numeric columns after the
+    quantile transform, categories one-hot), so :meth:`score_samples`
+    compares rows and models fitted on the same columns; it is a lower bound
+    on that log-likelihood, not a density in the original units.
+
+    References
+    ----------
+    .. [1] Kingma, D. P. and Welling, M. (2014). Auto-encoding variational
+       Bayes. ICLR.
+    .. [2] Burda, Y., Grosse, R. and Salakhutdinov, R. (2016). Importance
+       weighted autoencoders. ICLR.
+    .. [3] Xu, L., Skoularidou, M., Cuesta-Infante, A. and Veeramachaneni, K.
+       (2019). Modeling tabular data using conditional GAN (TVAE). NeurIPS.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.datasets import load_wine
+    >>> from sklearn_ae import VAEGenerator
+    >>> X = load_wine(as_frame=True).data.iloc[:, :4]
+    >>> X["rich"] = pd.Categorical(X["alcohol"] > 13)
+    >>> vae = VAEGenerator(max_iter=20, random_state=0).fit(X)
+    >>> synthetic = vae.sample(5, random_state=0)
+    >>> list(synthetic.columns) == list(X.columns)
+    True
+    >>> (synthetic.dtypes == X.dtypes).all()
+    np.True_
+    >>> vae.transform(X).shape
+    (178, 5)
+    """
+
+    _warn_unconverged = False  # max_iter is a training budget
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(Integral, 0, None, closed="left")],
+        "n_importance": [Interval(Integral, 1, None, closed="left")],
+        "calibrate_marginals": ["boolean"],
+    }
+
+    _allow_nan = True
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        beta=1.0,
+        kl_warmup=20,
+        n_importance=1,
+        calibrate_marginals=True,
+        hidden_layer_sizes=(128, 128),
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        alpha=1e-4,
+        optimizer="adam",
+        learning_rate_init=1e-3,
+        batch_size="auto",
+        max_iter=300,
+        shuffle=True,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+    ):
+        self.n_components = n_components
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+        self.n_importance = n_importance
+        self.calibrate_marginals = calibrate_marginals
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.alpha = alpha
+        self.optimizer = optimizer
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    # ----------------------------------------------------------- validation
+    def _validate_X(self, X, *, reset: bool):
+        """A DataFrame of the fitted columns (mixed types), or a numeric array."""
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.shape[0] < 1 or X.shape[1] < 1:
+                raise ValueError(
+                    f"Found a DataFrame of shape {X.shape}: at least 1 row and 1 column "
+                    "are required."
+                )
+            if reset:
+                self._fitted_frame = True
+            elif not getattr(self, "_fitted_frame", False):
+                X = self._validate_numeric(X, reset=False)
+            return X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else X
+        if not reset and getattr(self, "_fitted_frame", False):
+            # an array for a model fitted on a DataFrame: take the fitted columns in order
+            validate_data(self, X, reset=False, skip_check_array=True)
+            X = check_array(X, dtype=None, ensure_all_finite="allow-nan")
+            names = [spec.name for spec in self.scaler_.columns_]
+            return pd.DataFrame(X, columns=names).infer_objects()
+        X = self._validate_numeric(X, reset=reset)
+        if reset:
+            self._fitted_frame = False
+        return X
+
+    def _validate_numeric(self, X, *, reset: bool) -> pd.DataFrame:
+        X = validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+        )
+        return pd.DataFrame(X.astype(np.float64, copy=False))
+
+    def _check_hyperparameters(self, X) -> None:
+        sizes = self.hidden_layer_sizes
+        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in sizes):
+            raise ValueError(f"hidden_layer_sizes must hold positive integers; got {sizes!r}.")
+        if self.early_stopping and X.shape[0] < 2:
+            raise ValueError(
+                f"early_stopping=True needs at least 2 samples to hold some out; got {X.shape[0]}."
+            )
+
+    def _check_fitted_X(self, X) -> pd.DataFrame:
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        if not self._fitted_frame:
+            X.columns = range(X.shape[1])
+        return X
+
+    # ---------------------------------------------------------------- hooks
+    def _resolve_n_components(self, n_features: int) -> int:
+        if self.n_components is not None:
+            return int(self.n_components)
+        return min(16, max(2, n_features))
+
+    def _make_scaler(self):
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return TableCodec(random_state=int(seed))
+
+    def _scale(self, X) -> np.ndarray:
+        if not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(X)
+        return self.scaler_.transform(X)
+
+    def _encode_target(self, y, *, fitting: bool):
+        if y is None:
+            if fitting:
+                self.classes_ = self.class_prior_ = None
+            elif self.classes_ is not None:
+                raise ValueError("This VAEGenerator is conditional: fit it again with y.")
+            return None
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if fitting:
+            encoder = LabelEncoder().fit(y)
+            self.classes_ = encoder.classes_
+        elif self.classes_ is None:
+            raise ValueError(
+                "warm_start=True with y, but the fitted VAEGenerator is unconditional."
+            )
+        codes = self._class_codes(y)
+        if fitting:
+            self.class_prior_ = np.bincount(codes, minlength=len(self.classes_)) / len(codes)
+        return codes
+
+    def _class_codes(self, y) -> np.ndarray:
+        y = np.asarray(y)
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.clip(codes, 0, len(self.classes_) - 1)
+        unknown = self.classes_[codes] != y
+        if unknown.any():
+            raise ValueError(
+                f"y holds {y[unknown][0]!r}, which is not one of the fitted classes "
+                f"{list(self.classes_)!r}."
+            )
+        return codes
+
+    def _build_module(self, n_features: int):
+        codec = self.scaler_
+        return VariationalAutoencoder(
+            codec.n_outputs_,
+            self.n_components_,
+            tuple(self.hidden_layer_sizes),
+            n_numeric=codec.n_numeric_,
+            n_classes=0 if self.classes_ is None else len(self.classes_),
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            mask_input=codec.has_missing_numeric_,
+        )
+
+    def _build_criterion(self):
+        blocks = [(start, stop) for _, _, start, stop in self.scaler_.blocks_]
+        return ELBOLoss(self.scaler_.n_numeric_, blocks, self.beta)
+
+    def _extra_callbacks(self) -> list:
+        schedule = partial(linear_warmup, self.kl_warmup, self.beta)
+        return [("kl_warmup", CriterionSchedule("kl_weight", schedule))]
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Fit the VAE to a table; with class labels y, a conditional VAE.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training table: numeric arrays, or DataFrames with float,
+            integer, boolean and categorical columns. Missing values are
+            modelled.
+        y : array-like of shape (n_samples,), default=None
+            Class labels to condition on, or None.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        super().fit(X, y)
+        self.marginal_quantiles_ = None
+        if self.calibrate_marginals and self.scaler_.n_numeric_:
+            self.marginal_quantiles_ = self._fit_marginals(X)
+        return self
+
+    def _fit_marginals(self, X):
+        """Quantiles of generated vs training numerics, on one probability grid."""
+        X_enc = self._scale(self._check_fitted_X(X))[:, : self.scaler_.n_numeric_]
+        rng = np.random.RandomState(0)
+        n_draws = max(CALIBRATION_DRAWS, 2 * len(X_enc))
+        y_codes = self._sample_classes(n_draws, None, rng)
+        generated = self._generate_numeric(n_draws, y_codes, rng)
+        probs = np.linspace(0, 1, min(CALIBRATION_QUANTILES, len(X_enc) + 1))
+        return (
+            np.quantile(generated, probs, axis=0),
+            np.nanquantile(X_enc, probs, axis=0),
+        )
+
+    # ------------------------------------------------------------ inference
+    def _output(self, X):
+        """The kind of object that was fitted, from a decoded DataFrame."""
+        if self._fitted_frame:
+            return X
+        return X.to_numpy(dtype=np.float64)
+
+    def _blocks_from_raw(self, raw: np.ndarray, rng=None) -> list[np.ndarray]:
+        """Chosen index per block: argmax, or a draw from the softmax with ``rng``."""
+        choices = []
+        for _, _, start, stop in self.scaler_.blocks_:
+            logits = raw[:, start:stop]
+            if rng is None:
+                choices.append(logits.argmax(axis=1))
+                continue
+            probs = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+            cdf = np.cumsum(probs, axis=1)
+            u = rng.uniform(size=(len(raw), 1)) * cdf[:, -1:]
+            choices.append(np.minimum((cdf < u).sum(axis=1), stop - start - 1))
+        return choices
+
+    def _decoder_outputs(self, Z: np.ndarray, y_codes=None, rng=None):
+        """Normal-space numerics (sampled with ``rng``, else means) and raw output."""
+
+        def decode(module, z, mask, y):
+            return module.decode(z, y), module.sigma().expand(z.shape[0], -1)
+
+        raw, sigma = self._infer(decode, Z, y_codes)
+        numeric = raw[:, : self.scaler_.n_numeric_]
+        if rng is not None:
+            numeric = numeric + sigma * rng.standard_normal(numeric.shape)
+        return numeric, raw
+
+    def _generate_numeric(self, n_samples, y_codes, rng):
+        Z = rng.standard_normal((n_samples, self.n_components_))
+        return self._decoder_outputs(Z, y_codes, rng)[0]
+
+    def _decode_codes(self, Z: np.ndarray, y_codes=None, rng=None, calibrate=False):
+        numeric, raw = self._decoder_outputs(Z, y_codes, rng)
+        if calibrate and self.marginal_quantiles_ is not None:
+            generated, observed = self.marginal_quantiles_
+            numeric = np.column_stack(
+                [
+                    np.interp(numeric[:, j], generated[:, j], observed[:, j])
+                    for j in range(numeric.shape[1])
+                ]
+            )
+        return self.scaler_.decode(numeric, self._blocks_from_raw(raw, rng))
+
+    def transform(self, X):
+        """Latent means of the rows of X (deterministic).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows with the fitted columns.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components_)
+            Means of q(z | x).
+        """
+        X = self._check_fitted_X(X)
+        codes = self._infer(lambda mod, x, m, y: mod.encode(x, m)[0], self._scale(X))
+        return codes.astype(np.float64)
+
+    def inverse_transform(self, X):
+        """Decode latent codes into rows in the original units and types.
+
+        Numbers are the decoder's means; categories the most likely ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Latent codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_rec : DataFrame or ndarray of shape (n_samples, n_features_in_)
+            A DataFrame when a DataFrame was fitted, else an ndarray.
+        """
+        Z = self._check_codes(X)
+        if self.classes_ is not None:
+            raise ValueError(
+                "inverse_transform needs classes for a conditional VAEGenerator; use "
+                "sample(n, y=...) to generate rows."
+            )
+        return self._output(self._decode_codes(Z.astype(np.float64)))
+
+    def _reconstruct(self, X):
+        Z = self._infer(lambda mod, x, m, y: mod.encode(x, m)[0], self._scale(X))
+        if self.classes_ is not None:
+            raise ValueError("reconstruct is not available for a conditional VAEGenerator.")
+        return self._output(self._decode_codes(Z))
+
+    def sample(self, n_samples=1, random_state=None, y=None):
+        """Draw new rows: latent draws from the prior, decoded and sampled.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws: an int gives the same rows on every call.
+        y : label or array-like of shape (n_samples,), default=None
+            Conditional models only: the class of every row (one label for
+            all rows, or one per row). None draws classes from
+            ``class_prior_``.
+
+        Returns
+        -------
+        X_new : DataFrame or ndarray of shape (n_samples, n_features_in_)
+            A DataFrame with the fitted columns and dtypes when a DataFrame
+            was fitted, else an ndarray.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        y_codes = self._sample_classes(n_samples, y, rng)
+        Z = rng.standard_normal((n_samples, self.n_components_))
+        return self._output(self._decode_codes(Z, y_codes, rng, calibrate=True))
+
+    def _sample_classes(self, n_samples, y, rng):
+        if self.classes_ is None:
+            if y is not None:
+                raise ValueError("y was given, but this VAEGenerator was fitted without y.")
+            return None
+        if y is None:
+            return rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
+        y = np.asarray(y)
+        if y.ndim == 0:
+            y = np.full(n_samples, y.item())
+        if y.shape != (n_samples,):
+            raise ValueError(f"y must be one label or {n_samples} labels; got shape {y.shape}.")
+        return self._class_codes(y)
+
+    def score_samples(self, X, y=None):
+        """Per-row lower bound on the log-likelihood (ELBO or IWAE).
+
+        Deterministic: the latent draws are fixed. For a conditional model
+        without y, classes are marginalized with ``class_prior_``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,), default=None
+            Classes of the rows (conditional models).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Log-likelihood bound of each row (higher is more typical).
+        """
+        X_enc = self._scale(self._check_fitted_X(X))
+        if self.classes_ is None:
+            if y is not None:
+                raise ValueError("y was given, but this VAEGenerator was fitted without y.")
+            return self._bound(X_enc, None)
+        if y is not None:
+            return self._bound(X_enc, self._class_codes(column_or_1d(y)))
+        per_class = [
+            np.log(prior) + self._bound(X_enc, np.full(len(X_enc), c))
+            for c, prior in enumerate(self.class_prior_)
+            if prior > 0
+        ]
+        return logsumexp(np.stack(per_class), axis=0)
+
+    def _bound(self, X_enc: np.ndarray, y_codes) -> np.ndarray:
+        n_draws = ELBO_DRAWS if self.n_importance == 1 else self.n_importance
+        criterion = self.net_.criterion_
+        eps = torch.randn(n_draws, self.n_components_, generator=torch.Generator().manual_seed(0))
+
+        def bound(module, x, mask, y):
+            mean, logvar = module.encode(x, mask, y)
+            std = (0.5 * logvar).exp()
+            e = eps.to(device=x.device, dtype=x.dtype)[:, None, :]  # (draws, 1, k)
+            z = mean + std * e
+            raw = module.decode(
+                z.reshape(-1, z.shape[-1]), None if y is None else y.repeat(n_draws)
+            )
+            raw = raw.reshape(n_draws, x.shape[0], -1)
+            m = None if mask is None else mask.expand(n_draws, -1, -1)
+            log_lik = criterion.log_likelihood(raw, x.expand(n_draws, -1, -1), m, module.sigma())
+            if self.n_importance == 1:
+                return log_lik.mean(0) - criterion.kl(mean, logvar)
+            log_prior = -0.5 * (z**2 + np.log(2 * np.pi)).sum(-1)
+            log_q = -0.5 * (e**2 + np.log(2 * np.pi)).sum(-1) - (0.5 * logvar).sum(-1)
+            log_w = log_lik + log_prior - log_q
+            return torch.logsumexp(log_w, 0) - np.log(n_draws)
+
+        return self._infer(bound, X_enc, y_codes).astype(np.float64)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood bound of X (higher is better), for model selection.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,), default=None
+            Classes of the rows (conditional models); ignored otherwise.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples`.
+        """
+        if self.classes_ is None:
+            y = None
+        return float(np.mean(self.score_samples(X, y)))
+
+    def _check_codes(self, Z):
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=[np.float64, np.float32], input_name="Z")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but VAEGenerator has n_components_="
+                f"{self.n_components_}: inverse_transform expects latent codes."
+            )
+        return Z

@@ -1,0 +1,241 @@
+"""Behaviour of AEOutlierDetector: the outlier contract, scores and explanations."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_ae import AEOutlierDetector
+from sklearn_ae._net import ReconstructionLoss
+
+FAST = dict(hidden_layer_sizes=(16,), max_iter=15, random_state=0, device="cpu")
+
+
+def manifold(rng, n, noise=0.05):
+    """Rows on a curved 1-D manifold in 6-D, columns of mixed scale."""
+    t = rng.uniform(-2, 2, size=n)
+    X = np.column_stack([t, t**2, np.sin(2 * t), np.cos(t), t**3 / 4, 2 * t])
+    X += noise * rng.normal(size=X.shape)
+    return X * np.array([1, 10, 1, 100, 1, 0.1])
+
+
+@pytest.fixture
+def labelled(rng):
+    """400 inliers on a manifold and 20 outliers off it; y = 1 for outliers."""
+    inliers = manifold(rng, 400)
+    lo, hi = inliers.min(axis=0), inliers.max(axis=0)
+    outliers = rng.uniform(lo, hi, size=(20, 6))
+    X = np.vstack([inliers, outliers])
+    y = np.r_[np.zeros(400, int), np.ones(20, int)]
+    return X, y
+
+
+def auc(detector, X, y):
+    return roc_auc_score(y, -detector.score_samples(X))
+
+
+def test_outliers_score_lower_and_roc_auc_floor(labelled):
+    X, y = labelled
+    detector = AEOutlierDetector(random_state=0, device="cpu").fit(X)
+    assert auc(detector, X, y) > 0.9
+
+
+def test_contract_sign_offset_and_labels(labelled):
+    X, _ = labelled
+    detector = AEOutlierDetector(contamination=0.05, **FAST).fit(X)
+    scores = detector.score_samples(X)
+    np.testing.assert_allclose(detector.decision_function(X), scores - detector.offset_)
+    labels = detector.predict(X)
+    assert labels.dtype.kind == "i"
+    assert set(np.unique(labels)) == {-1, 1}
+    np.testing.assert_array_equal(labels == -1, detector.decision_function(X) < 0)
+    np.testing.assert_array_equal(detector.fit_predict(X), labels)
+
+
+@pytest.mark.parametrize("contamination", [0.01, 0.1, 0.25, 0.5])
+def test_float_contamination_flags_that_share_of_training_rows(labelled, contamination):
+    X, _ = labelled
+    detector = AEOutlierDetector(contamination=contamination, **FAST).fit(X)
+    share = np.mean(detector.predict(X) == -1)
+    assert abs(share - contamination) <= 1.0 / len(X)
+
+
+def test_auto_contamination_flags_clear_outliers_only(rng):
+    X = rng.normal(size=(300, 4))
+    X_out = np.vstack([X, [[10, -10, 10, -10], [-9, 9, 9, -9]]])
+    detector = AEOutlierDetector(**FAST).fit(X_out)
+    labels = detector.predict(X_out)
+    assert (labels[-2:] == -1).all()
+    assert np.mean(labels[:-2] == -1) < 0.05
+
+
+def test_scores_are_deterministic_and_seeded(labelled):
+    X, _ = labelled
+    a = AEOutlierDetector(**FAST).fit(X)
+    b = AEOutlierDetector(**FAST).fit(X)
+    np.testing.assert_array_equal(a.score_samples(X), a.score_samples(X))
+    np.testing.assert_array_equal(a.score_samples(X), b.score_samples(X))
+    c = AEOutlierDetector(**{**FAST, "random_state": 1}).fit(X)
+    assert not np.array_equal(a.score_samples(X), c.score_samples(X))
+
+
+def test_novelty_use_fit_on_clean_score_new(rng):
+    clean = manifold(rng, 400)
+    new_inliers = manifold(rng, 100)
+    new_outliers = manifold(rng, 10) + np.array([3, 30, 3, 300, 3, 0.3])
+    detector = AEOutlierDetector(random_state=0, device="cpu").fit(clean)
+    X_new = np.vstack([new_inliers, new_outliers])
+    y_new = np.r_[np.zeros(100), np.ones(10)]
+    assert auc(detector, X_new, y_new) > 0.95
+    assert np.mean(detector.predict(new_outliers) == -1) >= 0.9
+
+
+def test_constant_feature_does_not_blow_up_scores(labelled):
+    X, y = labelled
+    with_constant = np.column_stack([X, np.full(len(X), 3.7)])
+    detector = AEOutlierDetector(**FAST).fit(with_constant)
+    scores = detector.score_samples(with_constant)
+    assert np.isfinite(scores).all()
+    # a typical row scores about -2; PyOD's standardization gives ~1e6 here
+    assert np.median(scores) > -10
+    assert scores.min() > -1e4
+    assert auc(detector, with_constant, y) > 0.8
+
+
+def test_no_convergence_warning_at_the_epoch_budget(labelled):
+    X, _ = labelled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        AEOutlierDetector(**{**FAST, "max_iter": 2}).fit(X)
+
+
+@pytest.mark.parametrize("n_samples, n_features", [(1, 1), (2, 3), (5, 1), (7, 12)])
+def test_tiny_data(rng, n_samples, n_features):
+    X = rng.normal(size=(n_samples, n_features))
+    detector = AEOutlierDetector(**FAST).fit(X)
+    scores = detector.score_samples(X)
+    assert scores.shape == (n_samples,)
+    assert np.isfinite(scores).all()
+    assert set(detector.predict(X)) <= {-1, 1}
+
+
+def test_pickle_round_trip_keeps_scores(labelled):
+    X, _ = labelled
+    detector = AEOutlierDetector(**FAST).fit(X)
+    loaded = pickle.loads(pickle.dumps(detector))
+    np.testing.assert_array_equal(loaded.score_samples(X), detector.score_samples(X))
+    np.testing.assert_array_equal(loaded.predict(X), detector.predict(X))
+
+
+def test_explain_shares_sum_to_one_and_name_the_culprit(labelled):
+    X, _ = labelled
+    columns = ["a", "b", "c", "d", "e", "f"]
+    df = pd.DataFrame(X, columns=columns, index=np.arange(len(X)) + 100)
+    detector = AEOutlierDetector(**FAST).fit(df)
+    row = df.iloc[:5].copy()
+    row["d"] += 10 * df["d"].std()  # push one feature far off the manifold
+    shares = detector.explain(row)
+    assert isinstance(shares, pd.DataFrame)
+    assert list(shares.columns) == [*columns, "latent"]
+    assert list(shares.index) == list(row.index)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    assert (shares >= 0).all().all()
+    others = [c for c in columns if c != "d"]
+    assert (shares["d"] > 3 * shares[others].max(axis=1)).all()
+
+
+def test_explain_without_column_names_returns_an_array(labelled):
+    X, _ = labelled
+    detector = AEOutlierDetector(**FAST).fit(X)
+    shares = detector.explain(X[:4])
+    assert isinstance(shares, np.ndarray)
+    assert shares.shape == (4, X.shape[1] + 1)
+
+
+def test_members_are_different_networks(labelled):
+    X, _ = labelled
+    detector = AEOutlierDetector(n_estimators=4, **FAST).fit(X)
+    module = detector.net_.module_
+    weights = module.encoder[0].weight.detach()
+    assert weights.shape[0] == 4
+    assert not torch.equal(weights[0], weights[1])
+    assert detector.residual_scale_.shape == (4, X.shape[1])
+    assert detector.code_precision_.shape == (4, detector.n_components_, detector.n_components_)
+    assert detector.reconstruct(X).shape == X.shape
+
+
+def test_trimmed_loss_leaves_out_the_worst_rows():
+    criterion = ReconstructionLoss("mse", trim=0.25)
+    target = torch.zeros(4, 2)
+    raw = torch.tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [100.0, 100.0]])
+    outputs = (raw, torch.zeros(4, 1))
+    full = criterion(outputs, target, training=True)
+    assert full.item() == pytest.approx((1 + 4 + 9 + 10000) / 4)
+    criterion.trimming = True
+    assert criterion(outputs, target, training=True).item() == pytest.approx((1 + 4 + 9) / 3)
+    # never at inference or validation
+    assert criterion(outputs, target, training=False).item() == pytest.approx(full.item())
+
+
+def test_trimming_switches_on_after_warmup(labelled):
+    X, _ = labelled
+    on = AEOutlierDetector(**FAST).fit(X)
+    assert on.net_.criterion_.trimming
+    off = AEOutlierDetector(trim_fraction=0.0, **FAST).fit(X)
+    assert not off.net_.criterion_.trimming
+
+
+def label_auc(estimator, X, y):
+    """A scorer for detectors: ROC-AUC of the outlier score against labels."""
+    return roc_auc_score(y, -estimator.score_samples(X))
+
+
+def test_pipeline_grid_search_and_cross_validate_with_labels(labelled):
+    X, y = labelled
+    pipe = make_pipeline(StandardScaler(), AEOutlierDetector(**FAST))
+    pipe.fit(X)
+    assert set(pipe.predict(X)) <= {-1, 1}
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(
+        pipe, {"aeoutlierdetector__n_components": [1, 3]}, scoring=label_auc, cv=cv
+    )
+    search.fit(X, y)
+    assert search.best_params_["aeoutlierdetector__n_components"] in (1, 3)
+    scores = cross_validate(AEOutlierDetector(**FAST), X, y, scoring=label_auc, cv=cv)
+    assert scores["test_score"].mean() > 0.7
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(contamination=0.7), "contamination"),
+        (dict(contamination="high"), "contamination"),
+        (dict(trim_fraction=0.5), "trim_fraction"),
+        (dict(n_estimators=0), "n_estimators"),
+    ],
+)
+def test_bad_parameters_are_named(labelled, params, match):
+    with pytest.raises(ValueError, match=match):
+        AEOutlierDetector(**params).fit(labelled[0])
+
+
+def test_bad_input_is_named(labelled):
+    X, _ = labelled
+    detector = AEOutlierDetector(**FAST)
+    with pytest.raises(ValueError, match="NaN"):
+        detector.fit(np.where(X > 0, np.nan, X))
+    with pytest.raises(Exception, match="not fitted"):
+        detector.predict(X)
+    detector.fit(X)
+    with pytest.raises(ValueError, match="features"):
+        detector.score_samples(X[:, :3])
+    with pytest.raises(ValueError, match="could not convert|numeric"):
+        detector.predict(pd.DataFrame({"a": ["x"] * 3, **{str(i): [1.0] * 3 for i in range(5)}}))

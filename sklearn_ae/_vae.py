@@ -31,6 +31,9 @@ CALIBRATION_DRAWS = 5000
 #: Probability grid size for the marginal calibration.
 CALIBRATION_QUANTILES = 1000
 
+#: Rounds of refining the categorical logit offsets.
+CALIBRATION_ROUNDS = 3
+
 
 @fill_docs(hidden="(128, 128)", max_iter="300", early_stopping="False", loss='"mse"')
 class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
@@ -78,7 +81,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         function onto the training quantiles. The mapping is monotone, so
         the dependence the VAE learned (ranks, correlations, conditional
         structure) is kept while each marginal matches the training data;
-        it corrects the under-dispersion VAEs are known for.
+        it corrects the under-dispersion VAEs are known for. Categorical
+        columns (and missing-value rates) get logit offsets that bring each
+        category's generated frequency to its training frequency.
 
     %(network)s
 
@@ -100,9 +105,18 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     class_prior_ : ndarray of shape (n_classes,) or None
         Share of each class in the training labels.
 
+    class_latent_mean_, class_latent_chol_ : ndarray or None
+        Conditional models: mean ``(n_classes, n_components_)`` and Cholesky
+        factor ``(n_classes, n_components_, n_components_)`` of each class's
+        aggregate posterior, from which :meth:`sample` draws codes.
+
     marginal_quantiles_ : tuple of two ndarrays of shape (n_quantiles, n_numeric) or None
         Generated and training quantiles of each numeric column (in the
         quantile-normal space) used by ``calibrate_marginals``, else None.
+
+    category_offsets_ : ndarray of shape (n_encoded,) or None
+        Logit offsets of the categorical outputs used by
+        ``calibrate_marginals``, else None.
 
     %(fitted)s
 
@@ -353,23 +367,68 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             The fitted estimator.
         """
         super().fit(X, y)
-        self.marginal_quantiles_ = None
-        if self.calibrate_marginals and self.scaler_.n_numeric_:
-            self.marginal_quantiles_ = self._fit_marginals(X)
+        X_enc = self._scale(self._check_fitted_X(X))
+        self.class_latent_mean_ = self.class_latent_chol_ = None
+        if self.classes_ is not None:
+            self._fit_class_latents(X_enc, self._class_codes(column_or_1d(y)))
+        self.marginal_quantiles_ = self.category_offsets_ = None
+        if self.calibrate_marginals:
+            self._fit_marginals(X_enc)
         return self
 
-    def _fit_marginals(self, X):
-        """Quantiles of generated vs training numerics, on one probability grid."""
-        X_enc = self._scale(self._check_fitted_X(X))[:, : self.scaler_.n_numeric_]
-        rng = np.random.RandomState(0)
+    def _fit_class_latents(self, X_enc, codes) -> None:
+        """Gaussian fit of each class's aggregate posterior q(z | class)."""
+        mean, logvar = self._infer(lambda mod, x, m, y: mod.encode(x, m, y), X_enc, codes)
+        k = self.n_components_
+        means = np.zeros((len(self.classes_), k))
+        chols = np.tile(np.eye(k), (len(self.classes_), 1, 1))
+        for c in range(len(self.classes_)):
+            rows = codes == c
+            if not rows.any():
+                continue
+            means[c] = mean[rows].mean(axis=0)
+            spread = np.atleast_2d(np.cov(mean[rows].T)) if rows.sum() > 1 else np.zeros((k, k))
+            cov = spread + np.diag(np.exp(logvar[rows]).mean(axis=0)) + 1e-6 * np.eye(k)
+            chols[c] = np.linalg.cholesky(cov)
+        self.class_latent_mean_, self.class_latent_chol_ = means, chols
+
+    def _draw_latent(self, n_samples, y_codes, rng) -> np.ndarray:
+        """Prior draws; for a conditional model, draws from each row's class posterior."""
+        eps = rng.standard_normal((n_samples, self.n_components_))
+        if y_codes is None:
+            return eps
+        chol = self.class_latent_chol_[y_codes]
+        return self.class_latent_mean_[y_codes] + np.einsum("nij,nj->ni", chol, eps)
+
+    def _fit_marginals(self, X_enc) -> None:
+        """Match generated marginals to the training ones (see ``calibrate_marginals``).
+
+        Numeric columns: generated and training quantiles on one probability
+        grid. Categorical blocks: logit offsets, refined over a few rounds,
+        that bring each category's generated frequency to its training one.
+        """
+        n_numeric = self.scaler_.n_numeric_
         n_draws = max(CALIBRATION_DRAWS, 2 * len(X_enc))
-        y_codes = self._sample_classes(n_draws, None, rng)
-        generated = self._generate_numeric(n_draws, y_codes, rng)
-        probs = np.linspace(0, 1, min(CALIBRATION_QUANTILES, len(X_enc) + 1))
-        return (
-            np.quantile(generated, probs, axis=0),
-            np.nanquantile(X_enc, probs, axis=0),
-        )
+        offsets = np.zeros(self.scaler_.n_outputs_)
+        for round_ in range(CALIBRATION_ROUNDS if self.scaler_.blocks_ else 1):
+            rng = np.random.RandomState(round_)
+            y_codes = self._sample_classes(n_draws, None, rng)
+            numeric, raw = self._decoder_outputs(
+                self._draw_latent(n_draws, y_codes, rng), y_codes, rng
+            )
+            if round_ == 0 and n_numeric:
+                probs = np.linspace(0, 1, min(CALIBRATION_QUANTILES, len(X_enc) + 1))
+                self.marginal_quantiles_ = (
+                    np.quantile(numeric, probs, axis=0),
+                    np.nanquantile(X_enc[:, :n_numeric], probs, axis=0),
+                )
+            choices = self._blocks_from_raw(raw + offsets, rng)
+            for chosen, (_, _, start, stop) in zip(choices, self.scaler_.blocks_, strict=True):
+                generated = np.bincount(chosen, minlength=stop - start) / len(chosen)
+                observed = X_enc[:, start:stop].mean(axis=0)
+                offsets[start:stop] += np.log((observed + 1e-3) / (generated + 1e-3))
+        if self.scaler_.blocks_:
+            self.category_offsets_ = offsets
 
     # ------------------------------------------------------------ inference
     def _output(self, X):
@@ -404,12 +463,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             numeric = numeric + sigma * rng.standard_normal(numeric.shape)
         return numeric, raw
 
-    def _generate_numeric(self, n_samples, y_codes, rng):
-        Z = rng.standard_normal((n_samples, self.n_components_))
-        return self._decoder_outputs(Z, y_codes, rng)[0]
-
     def _decode_codes(self, Z: np.ndarray, y_codes=None, rng=None, calibrate=False):
         numeric, raw = self._decoder_outputs(Z, y_codes, rng)
+        if calibrate and self.category_offsets_ is not None:
+            raw = raw + self.category_offsets_
         if calibrate and self.marginal_quantiles_ is not None:
             generated, observed = self.marginal_quantiles_
             numeric = np.column_stack(
@@ -469,6 +526,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     def sample(self, n_samples=1, random_state=None, y=None):
         """Draw new rows: latent draws from the prior, decoded and sampled.
 
+        A conditional model draws each row's code from a gaussian fitted to
+        the codes of its class's training rows (the class's aggregate
+        posterior), which keeps the rows in their class.
+
         Parameters
         ----------
         n_samples : int, default=1
@@ -491,7 +552,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
         rng = check_random_state(random_state)
         y_codes = self._sample_classes(n_samples, y, rng)
-        Z = rng.standard_normal((n_samples, self.n_components_))
+        Z = self._draw_latent(n_samples, y_codes, rng)
         return self._output(self._decode_codes(Z, y_codes, rng, calibrate=True))
 
     def _sample_classes(self, n_samples, y, rng):

@@ -1,0 +1,178 @@
+"""Behaviour of VAEGenerator: mixed types, sampling, conditioning and likelihood bounds."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_ae import VAEGenerator
+
+FAST = dict(hidden_layer_sizes=(32,), max_iter=40, random_state=0, device="cpu")
+
+
+@pytest.fixture
+def mixed(rng):
+    """A small table with every supported column type and some missing values."""
+    n = 300
+    latent = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "height": 170 + 10 * latent + rng.normal(size=n),
+            "weight": 70 + 8 * latent + 2 * rng.normal(size=n),
+            "children": rng.poisson(1.5, size=n).astype(np.int64),
+            "smoker": latent + rng.normal(size=n) > 0.5,
+            "city": rng.choice(["paris", "lyon", "nice"], size=n, p=[0.5, 0.3, 0.2]),
+            "size": pd.Categorical(
+                np.where(latent > 0, "large", "small"), categories=["small", "large", "huge"]
+            ),
+            "visits": pd.array(rng.poisson(3, size=n), dtype="Int64"),
+        }
+    )
+    df.loc[rng.uniform(size=n) < 0.2, "weight"] = np.nan
+    df.loc[rng.uniform(size=n) < 0.1, "visits"] = pd.NA
+    return df
+
+
+def test_sample_keeps_columns_dtypes_categories_and_ranges(mixed):
+    vae = VAEGenerator(**{**FAST, "max_iter": 100}).fit(mixed)
+    synthetic = vae.sample(500, random_state=0)
+    assert isinstance(synthetic, pd.DataFrame)
+    assert list(synthetic.columns) == list(mixed.columns)
+    assert synthetic.dtypes.equals(mixed.dtypes)
+    assert set(synthetic["city"]) <= set(mixed["city"])
+    assert list(synthetic["size"].cat.categories) == ["small", "large", "huge"]
+    for col in ["height", "weight", "children"]:
+        assert synthetic[col].min() >= mixed[col].min()
+        assert synthetic[col].max() <= mixed[col].max()
+    assert (synthetic["children"] == np.round(synthetic["children"])).all()
+    # missingness is modelled, not crashed on: the rates are reproduced
+    assert abs(synthetic["weight"].isna().mean() - mixed["weight"].isna().mean()) < 0.08
+    assert abs(synthetic["visits"].isna().mean() - mixed["visits"].isna().mean()) < 0.08
+    assert synthetic["height"].notna().all()
+
+
+def test_sample_reproduces_dependence(mixed):
+    vae = VAEGenerator(**{**FAST, "max_iter": 150}).fit(mixed)
+    synthetic = vae.sample(1000, random_state=0)
+    real_corr = mixed["height"].corr(mixed["weight"])
+    assert real_corr > 0.9
+    assert synthetic["height"].corr(synthetic["weight"]) > 0.6
+
+
+def test_seeded_sampling_is_reproducible(mixed):
+    vae = VAEGenerator(**FAST).fit(mixed)
+    pd.testing.assert_frame_equal(vae.sample(50, random_state=3), vae.sample(50, random_state=3))
+    assert not vae.sample(50, random_state=3).equals(vae.sample(50, random_state=4))
+    again = VAEGenerator(**FAST).fit(mixed)
+    pd.testing.assert_frame_equal(vae.sample(50, random_state=3), again.sample(50, random_state=3))
+
+
+def test_numeric_array_in_array_out(blobs):
+    vae = VAEGenerator(**FAST).fit(blobs)
+    synthetic = vae.sample(20, random_state=0)
+    assert isinstance(synthetic, np.ndarray)
+    assert synthetic.shape == (20, blobs.shape[1])
+    assert synthetic.dtype == np.float64
+    codes = vae.transform(blobs)
+    assert codes.shape == (len(blobs), vae.n_components_)
+    np.testing.assert_array_equal(codes, vae.transform(blobs))
+    assert vae.inverse_transform(codes).shape == blobs.shape
+    assert vae.reconstruct(blobs).shape == blobs.shape
+
+
+def test_conditional_sampling_gives_the_requested_classes(rng):
+    n = 300
+    y = rng.choice(["a", "b", "c"], size=n)
+    centres = {"a": [0, 0, 0, 0], "b": [4, 4, 0, 0], "c": [0, 0, 4, -4]}
+    X = np.array([centres[label] for label in y]) + rng.normal(size=(n, 4))
+    X = pd.DataFrame(X, columns=["w", "x", "y", "z"])
+    judge = LogisticRegression().fit(X, y)
+    vae = VAEGenerator(**{**FAST, "max_iter": 100}).fit(X, y)
+    np.testing.assert_array_equal(vae.classes_, ["a", "b", "c"])
+    for label in ["a", "b", "c"]:
+        rows = vae.sample(100, y=label, random_state=0)
+        assert np.mean(judge.predict(rows) == label) > 0.8
+    labels = np.array(["a", "c"] * 50)
+    rows = vae.sample(100, y=labels, random_state=1)
+    assert np.mean(judge.predict(rows) == labels) > 0.8
+    # without y, classes follow the training frequencies
+    rows = vae.sample(600, random_state=2)
+    shares = pd.Series(judge.predict(rows)).value_counts(normalize=True)
+    assert all(abs(shares[c] - np.mean(y == c)) < 0.1 for c in "abc")
+    # scores marginalize the class when it is not given, and accept it when it is
+    assert np.isfinite(vae.score_samples(X)).all()
+    assert np.mean(vae.score_samples(X, y)) > np.mean(vae.score_samples(X, np.roll(y, 1)))
+
+
+def test_elbo_improves_with_training_and_iwae_is_tighter(blobs):
+    short = VAEGenerator(**{**FAST, "max_iter": 1}).fit(blobs)
+    long = VAEGenerator(**{**FAST, "max_iter": 100}).fit(blobs)
+    assert long.score(blobs) > short.score(blobs) + 1.0
+    iwae = VAEGenerator(**{**FAST, "max_iter": 100, "n_importance": 64}).fit(blobs)
+    assert iwae.score(blobs) >= long.score(blobs) - 1e-6
+    np.testing.assert_array_equal(long.score_samples(blobs), long.score_samples(blobs))
+
+
+def test_kl_is_on_and_warms_up(blobs):
+    vae = VAEGenerator(**{**FAST, "kl_warmup": 10, "max_iter": 12, "beta": 0.7}).fit(blobs)
+    assert vae.net_.criterion_.kl_weight == pytest.approx(0.7)
+    codes = vae.transform(blobs)
+    # the KL term pulls codes towards the prior: means near 0, spread near 1
+    assert np.abs(codes.mean(axis=0)).max() < 1.0
+    assert codes.std(axis=0).max() < 3.0
+
+
+def test_grid_search_selects_without_labels(blobs):
+    search = GridSearchCV(VAEGenerator(**FAST), {"n_components": [1, 3]}, cv=3).fit(blobs)
+    assert search.best_params_["n_components"] in (1, 3)
+
+
+def test_pickle_round_trip(mixed):
+    vae = VAEGenerator(**FAST).fit(mixed)
+    loaded = pickle.loads(pickle.dumps(vae))
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=0), vae.sample(30, random_state=0))
+    np.testing.assert_array_equal(loaded.score_samples(mixed), vae.score_samples(mixed))
+
+
+def test_uncalibrated_marginals_are_narrower(blobs):
+    plain = VAEGenerator(**{**FAST, "calibrate_marginals": False}).fit(blobs)
+    calibrated = VAEGenerator(**FAST).fit(blobs)
+    assert plain.marginal_quantiles_ is None
+    spread = blobs.std(axis=0)
+    ratio_plain = np.mean(plain.sample(2000, random_state=0).std(axis=0) / spread)
+    ratio_calibrated = np.mean(calibrated.sample(2000, random_state=0).std(axis=0) / spread)
+    assert abs(ratio_calibrated - 1) < abs(ratio_plain - 1) + 1e-9
+    assert abs(ratio_calibrated - 1) < 0.15
+
+
+def test_bad_input_is_named(mixed, rng):
+    vae = VAEGenerator(**FAST)
+    with pytest.raises(Exception, match="not fitted"):
+        vae.sample(3)
+    vae.fit(mixed)
+    unseen = mixed.head(3).copy()
+    unseen["city"] = "tokyo"
+    with pytest.raises(ValueError, match="city.*tokyo|tokyo.*city"):
+        vae.transform(unseen)
+    wrong = mixed.head(3).copy()
+    wrong["height"] = "tall"
+    with pytest.raises(ValueError, match="height"):
+        vae.transform(wrong)
+    with pytest.raises(ValueError, match="feature"):
+        vae.transform(mixed.iloc[:, :3])
+    with pytest.raises(ValueError, match="n_samples"):
+        vae.sample(0)
+    with pytest.raises(ValueError, match="without y"):
+        vae.sample(3, y="a")
+    with pytest.raises(ValueError, match="date"):
+        VAEGenerator(**FAST).fit(pd.DataFrame({"when": pd.date_range("2020", periods=5)}))
+    conditional = VAEGenerator(**FAST).fit(mixed[["height", "children"]], mixed["city"])
+    with pytest.raises(ValueError, match="fitted classes"):
+        conditional.sample(3, y="tokyo")
+    with pytest.raises(ValueError, match="conditional"):
+        conditional.inverse_transform(np.zeros((2, conditional.n_components_)))
+    with pytest.raises(ValueError, match="continuous"):
+        VAEGenerator(**FAST).fit(mixed[["height"]], rng.normal(size=len(mixed)))

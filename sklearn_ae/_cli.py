@@ -1,0 +1,310 @@
+"""``sklearn-ae``: the estimators on a CSV or Parquet table, without a Python session.
+
+Examples::
+
+    sklearn-ae reduce data.csv -k 2 -o embedding.csv
+    sklearn-ae outliers data.csv -o scores.csv --contamination 0.05 --explain
+    sklearn-ae generate data.csv -n 1000 -o synthetic.csv --seed 0
+    sklearn-ae impute data.csv -o filled.csv
+    sklearn-ae demo
+
+Every command reads the table with pandas (``.csv``, ``.tsv``, ``.parquet``),
+keeps the ``--id-column`` columns out of the model (and copies them to the
+output), fits the estimator (or loads one with ``--model``), and writes the
+result as CSV (or Parquet, from the output's suffix; stdout without ``-o``).
+Errors are one line on stderr and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import pickle
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+PARQUET = {".parquet", ".pq"}
+
+#: Rows x columns above which a progress bar is shown by default (on a terminal).
+LONG_FIT = 200_000
+
+
+class CLIError(Exception):
+    """An input problem reported as one line, with exit status 1."""
+
+
+# ---------------------------------------------------------------- table I/O
+def read_table(path: str) -> pd.DataFrame:
+    file = Path(path)
+    if not file.exists():
+        raise CLIError(f"file not found: {path}")
+    if file.is_dir():
+        raise CLIError(f"{path} is a directory, not a table")
+    try:
+        if file.suffix.lower() in PARQUET:
+            table = pd.read_parquet(file)
+        else:
+            table = pd.read_csv(file, sep="\t" if file.suffix.lower() == ".tsv" else ",")
+    except ImportError as exc:
+        raise CLIError(f"reading Parquet needs pyarrow or fastparquet ({exc})") from None
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"{path} is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise CLIError(f"could not read {path}: {str(exc).splitlines()[0]}") from None
+    if table.shape[0] == 0 or table.shape[1] == 0:
+        raise CLIError(f"{path} has no data rows (shape {table.shape[0]} x {table.shape[1]})")
+    return table
+
+
+def write_table(table: pd.DataFrame, path: str | None) -> None:
+    if path is None:
+        table.to_csv(sys.stdout, index=False)
+        return
+    file = Path(path)
+    if file.parent and not file.parent.exists():
+        raise CLIError(f"output folder does not exist: {file.parent}")
+    if file.suffix.lower() in PARQUET:
+        try:
+            table.to_parquet(file, index=False)
+        except ImportError as exc:
+            raise CLIError(f"writing Parquet needs pyarrow or fastparquet ({exc})") from None
+    else:
+        table.to_csv(file, index=False)
+    print(f"wrote {len(table)} rows to {path}", file=sys.stderr)
+
+
+def split_ids(table: pd.DataFrame, id_columns: list[str], *, numeric: bool):
+    """(id columns, model columns); model columns must be numeric when asked."""
+    unknown = [c for c in id_columns if c not in table.columns]
+    if unknown:
+        raise CLIError(
+            f"unknown column {unknown[0]!r} in --id-column (columns: {', '.join(map(str, table.columns))})"
+        )
+    ids = table[id_columns]
+    data = table.drop(columns=id_columns)
+    if data.shape[1] == 0:
+        raise CLIError("no columns left for the model once the --id-column columns are out")
+    if numeric:
+        for name in data.columns:
+            col = data[name]
+            if pd.api.types.is_bool_dtype(col):
+                data[name] = col.astype(float)
+            elif not pd.api.types.is_numeric_dtype(col):
+                raise CLIError(
+                    f"column {name!r} is not numeric (e.g. {col.dropna().iloc[0]!r}); "
+                    f"pass --id-column {name!r} to keep it out of the model"
+                )
+    return ids, data
+
+
+def with_ids(ids: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([ids.reset_index(drop=True), result.reset_index(drop=True)], axis=1)
+
+
+# ------------------------------------------------------------------ models
+def load_model(path: str, expected: type):
+    file = Path(path)
+    if not file.exists():
+        raise CLIError(f"model file not found: {path}")
+    try:
+        with file.open("rb") as fh:
+            model = pickle.load(fh)  # noqa: S301 - the user's own saved model
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is one message
+        raise CLIError(f"could not load a model from {path}: {exc}") from None
+    if not isinstance(model, expected):
+        raise CLIError(
+            f"{path} holds a {type(model).__name__}; this command needs {expected.__name__}"
+        )
+    return model
+
+
+def fit_or_load(args, make, data, y=None):
+    """The estimator from --model, or a new one fitted on data (saved with --save-model)."""
+    estimator = make()
+    if args.model:
+        model = load_model(args.model, type(estimator))
+        missing = [c for c in getattr(model, "feature_names_in_", []) if c not in data.columns]
+        if missing:
+            raise CLIError(f"the model expects column {missing[0]!r}, which the table lacks")
+        return model
+    progress = args.progress
+    if progress is None:
+        progress = sys.stderr.isatty() and data.size > LONG_FIT
+    estimator.set_params(verbose=2 if progress else 0)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")
+        estimator.fit(data) if y is None else estimator.fit(data, y)
+    if args.save_model:
+        with open(args.save_model, "wb") as fh:
+            pickle.dump(estimator, fh)
+        print(f"saved the fitted model to {args.save_model}", file=sys.stderr)
+    return estimator
+
+
+def common_params(args) -> dict:
+    params = {"random_state": args.seed, "device": args.device}
+    if args.max_iter is not None:
+        params["max_iter"] = args.max_iter
+    return params
+
+
+# ---------------------------------------------------------------- commands
+def cmd_reduce(args):
+    from ._autoencoder import AutoencoderTransformer
+
+    ids, data = split_ids(read_table(args.input), args.id_column, numeric=True)
+    model = fit_or_load(
+        args, lambda: AutoencoderTransformer(n_components=args.n_components, **common_params(args)), data
+    )
+    codes = pd.DataFrame(model.transform(data), columns=model.get_feature_names_out())
+    return with_ids(ids, codes)
+
+
+def cmd_outliers(args):
+    from ._outlier import AEOutlierDetector
+
+    ids, data = split_ids(read_table(args.input), args.id_column, numeric=True)
+
+    def make():
+        return AEOutlierDetector(contamination=args.contamination, **common_params(args))
+
+    model = fit_or_load(args, make, data)
+    result = pd.DataFrame(
+        {"outlier_score": -model.score_samples(data), "is_outlier": model.predict(data) == -1}
+    )
+    if args.explain:
+        shares = pd.DataFrame(model.explain(data)).add_prefix("share_")
+        result = pd.concat([result, shares.reset_index(drop=True)], axis=1)
+    return with_ids(ids, result)
+
+
+def cmd_impute(args):
+    from ._imputer import AEImputer
+
+    table = read_table(args.input)
+    ids, data = split_ids(table, args.id_column, numeric=True)
+    model = fit_or_load(args, lambda: AEImputer(**common_params(args)), data)
+    filled = model.set_output(transform="pandas").transform(data)
+    return with_ids(ids, filled)[[c for c in table.columns if c in set(ids) | set(filled)]]
+
+
+def cmd_generate(args):
+    from ._vae import VAEGenerator
+
+    ids, data = split_ids(read_table(args.input), args.id_column, numeric=False)
+    model = fit_or_load(args, lambda: VAEGenerator(**common_params(args)), data)
+    n_samples = args.n_samples if args.n_samples is not None else len(data)
+    return model.sample(n_samples, random_state=args.seed)
+
+
+def cmd_demo(args):
+    from ._demo import run
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run(args.output_dir, args.n_components, args.seed)
+
+
+# ------------------------------------------------------------------ parser
+def contamination(value: str):
+    if value == "auto":
+        return value
+    try:
+        share = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'auto' or a number in (0, 0.5], not {value!r}") from None
+    if not 0 < share <= 0.5:
+        raise argparse.ArgumentTypeError(f"must be in (0, 0.5]; got {value}")
+    return share
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sklearn-ae",
+        description="Autoencoders for tables: reduce, score outliers, generate, impute.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def table_command(name, help_text, func):
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_argument("input", help="CSV, TSV or Parquet table with a header row")
+        cmd.add_argument("-o", "--output", help="output file (.csv or .parquet); stdout if omitted")
+        cmd.add_argument(
+            "--id-column",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="column kept out of the model and copied to the output (repeatable)",
+        )
+        cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        cmd.add_argument("--max-iter", type=int, help="training epochs (the estimator's default)")
+        cmd.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+        cmd.add_argument("--save-model", metavar="PATH", help="pickle the fitted estimator here")
+        cmd.add_argument("--model", metavar="PATH", help="use this saved estimator: no fitting")
+        cmd.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="progress bar and epoch log on stderr (default: on a terminal, for long fits)",
+        )
+        cmd.set_defaults(func=func)
+        return cmd
+
+    reduce = table_command("reduce", "embed rows with AutoencoderTransformer", cmd_reduce)
+    reduce.add_argument("-k", "--n-components", type=int, default=2, help="code size (default 2)")
+    outliers = table_command("outliers", "score rows with AEOutlierDetector", cmd_outliers)
+    outliers.add_argument(
+        "--contamination",
+        type=contamination,
+        default="auto",
+        help="expected share of outliers, or auto (default)",
+    )
+    outliers.add_argument(
+        "--explain", action="store_true", help="add each feature's share of the score"
+    )
+    generate = table_command("generate", "synthesize rows with VAEGenerator", cmd_generate)
+    generate.add_argument(
+        "-n", "--n-samples", type=int, help="rows to generate (default: as many as the input)"
+    )
+    table_command("impute", "fill missing values with AEImputer", cmd_impute)
+    demo = sub.add_parser("demo", help="the README's demo: AutoencoderTransformer vs PCA on digits")
+    demo.add_argument("-o", "--output-dir", default="demo_output")
+    demo.add_argument("-k", "--n-components", type=int, default=8)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+        if isinstance(result, pd.DataFrame):
+            write_table(result, args.output)
+    except CLIError as exc:
+        print(f"sklearn-ae: error: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"sklearn-ae: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_main() -> None:
+    """Console-script entry point: exit with :func:`main`'s status."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `sklearn-ae ... | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 0
+    sys.exit(status)

@@ -1,0 +1,155 @@
+"""The ``sklearn-ae`` command line, run as a subprocess as users run it."""
+
+import subprocess
+import sys
+from importlib.metadata import entry_points
+
+import numpy as np
+import pandas as pd
+import pytest
+
+FAST = ["--max-iter", "3"]
+
+
+def cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "sklearn_ae", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def table(tmp_path, rng):
+    """A CSV with a text ID column, numeric columns and a few NaNs."""
+    n = 80
+    latent = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "id": [f"row{i}" for i in range(n)],
+            "a": latent + 0.1 * rng.normal(size=n),
+            "b": 10 * latent + rng.normal(size=n),
+            "c": rng.normal(size=n),
+        }
+    )
+    path = tmp_path / "data.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+def test_console_script_is_declared():
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts.get("sklearn-ae") == "sklearn_ae._cli:run_main"
+
+
+def test_reduce_writes_codes_with_ids_and_reuses_a_saved_model(table, tmp_path):
+    path, df = table
+    out, model = tmp_path / "emb.csv", tmp_path / "model.pkl"
+    args = ["reduce", path, "-k", "2", "-o", out, "--id-column", "id", "--save-model", model]
+    result = cli(*args, *FAST)
+    assert result.returncode == 0, result.stderr
+    emb = pd.read_csv(out)
+    assert list(emb.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1"]
+    assert list(emb["id"]) == list(df["id"])
+    again = cli("reduce", path, "--id-column", "id", "--model", model)
+    assert again.returncode == 0, again.stderr
+    np.testing.assert_allclose(pd.read_csv(pd.io.common.StringIO(again.stdout)).iloc[:, 1:], emb.iloc[:, 1:])
+
+
+def test_outliers_scores_flags_and_explains(table, tmp_path):
+    path, df = table
+    out = tmp_path / "scores.csv"
+    result = cli("outliers", path, "-o", out, "--id-column", "id", "--contamination", "0.1",
+                 "--explain", *FAST)
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_csv(out)
+    assert list(scores.columns[:3]) == ["id", "outlier_score", "is_outlier"]
+    assert {"share_a", "share_b", "share_c", "share_latent"} <= set(scores.columns)
+    assert scores["is_outlier"].mean() == pytest.approx(0.1, abs=1 / len(df))
+    shares = scores.filter(like="share_")
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    # the highest scores are the rows flagged
+    flagged = scores.loc[scores["is_outlier"], "outlier_score"]
+    assert flagged.min() >= scores.loc[~scores["is_outlier"], "outlier_score"].max()
+
+
+def test_impute_fills_only_missing_values(table, tmp_path):
+    path, df = table
+    holes = df.copy()
+    holes.loc[::5, "b"] = np.nan
+    src = tmp_path / "holes.csv"
+    holes.to_csv(src, index=False)
+    result = cli("impute", src, "--id-column", "id", *FAST)
+    assert result.returncode == 0, result.stderr
+    filled = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    assert list(filled.columns) == list(df.columns)
+    assert filled.notna().all().all()
+    observed = holes["b"].notna()
+    np.testing.assert_allclose(filled.loc[observed, "b"], holes.loc[observed, "b"])
+
+
+def test_generate_mixed_table_is_seeded(tmp_path, rng):
+    df = pd.DataFrame(
+        {"x": rng.normal(size=60), "colour": rng.choice(["red", "blue"], 60), "n": rng.poisson(2, 60)}
+    )
+    src = tmp_path / "mixed.csv"
+    df.to_csv(src, index=False)
+    first = cli("generate", src, "-n", "25", "--seed", "1", *FAST)
+    second = cli("generate", src, "-n", "25", "--seed", "1", *FAST)
+    assert first.returncode == 0, first.stderr
+    synthetic = pd.read_csv(pd.io.common.StringIO(first.stdout))
+    assert synthetic.shape == (25, 3)
+    assert list(synthetic.columns) == ["x", "colour", "n"]
+    assert set(synthetic["colour"]) <= {"red", "blue"}
+    assert first.stdout == second.stdout
+
+
+@pytest.mark.parametrize(
+    "make_args, message",
+    [
+        (lambda p, d: ["reduce", d / "missing.csv"], "file not found"),
+        (lambda p, d: ["reduce", p], "column 'id' is not numeric.*--id-column"),
+        (lambda p, d: ["reduce", p, "--id-column", "nope"], "unknown column 'nope'"),
+        (lambda p, d: ["outliers", d / "empty.csv"], "empty"),
+        (lambda p, d: ["outliers", d / "header.csv"], "no data rows"),
+        (lambda p, d: ["impute", p, "--id-column", "id", "--model", d / "none.pkl"], "model file"),
+    ],
+    ids=["missing-file", "non-numeric", "unknown-column", "empty-file", "empty-table", "no-model"],
+)
+def test_bad_input_is_one_line_and_non_zero(table, tmp_path, make_args, message):
+    path, _ = table
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text("a,b\n")
+    result = cli(*make_args(path, tmp_path))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("sklearn-ae: error:")
+    assert pd.Series(lines).str.contains(message).any(), lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_wrong_model_kind_is_refused(table, tmp_path):
+    path, _ = table
+    model = tmp_path / "reduce.pkl"
+    assert cli("reduce", path, "--id-column", "id", "--save-model", model, *FAST).returncode == 0
+    result = cli("outliers", path, "--id-column", "id", "--model", model)
+    assert result.returncode == 1
+    assert "needs AEOutlierDetector" in result.stderr
+
+
+def test_progress_goes_to_stderr(table):
+    path, _ = table
+    result = cli("reduce", path, "--id-column", "id", "--progress", *FAST)
+    assert result.returncode == 0, result.stderr
+    assert "epoch" in result.stderr
+    assert pd.read_csv(pd.io.common.StringIO(result.stdout)).shape == (80, 3)
+
+
+def test_demo_runs(tmp_path):
+    result = cli("demo", "-o", tmp_path / "demo", "-k", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "PCA" in result.stdout
+    assert (tmp_path / "demo" / "embedding.png").exists()

@@ -2,6 +2,7 @@
 # Set up a virtual environment in .venv (idempotent) and run one job:
 #   bash run.sh demo   - the digits demo (AutoencoderTransformer vs PCA, PNGs in demo_output/)
 #   bash run.sh test   - the test suite (sklearn's estimator checks, behaviour tests, doctests)
+#   bash run.sh docs   - the Sphinx site with its example gallery (docs/_build/html; warnings are errors)
 #   bash run.sh bench  - the benchmarks in benchmarks/ (installs the optional extras)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,12 +20,14 @@ PY=.venv/bin/python
 case "$job" in
     demo) extras="demo" ;;
     test) extras="test" ;;
+    docs) extras="docs" ;;
     bench) extras="benchmark,test" ;;
-    *) echo "usage: bash run.sh [demo|test|bench] [args...]" >&2; exit 2 ;;
+    *) echo "usage: bash run.sh [demo|test|docs|bench] [args...]" >&2; exit 2 ;;
 esac
 "$PY" -m pip install -q -e ".[$extras]"
 case "$job" in
     demo) exec "$PY" -m sklearn_ae.demo "$@" ;;
     test) exec "$PY" -m pytest -n 2 "$@" ;;
+    docs) PATH="$PWD/.venv/bin:$PATH" exec make -C docs html "$@" ;;
     bench) exec "$PY" benchmarks/run_all.py "$@" ;;
 esac

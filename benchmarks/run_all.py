@@ -2,9 +2,12 @@
 
 import bench_batching
 import bench_denoising
+import bench_generation
 import bench_imputation
+import bench_outliers
 
 if __name__ == "__main__":
-    for module in (bench_batching, bench_denoising, bench_imputation):
+    modules = (bench_batching, bench_denoising, bench_imputation, bench_outliers, bench_generation)
+    for module in modules:
         print(f"\n=== {module.__name__} ===")
         module.main([])

@@ -167,7 +167,8 @@ class BaseAutoencoder(BaseEstimator):
             raise ValueError(
                 f"early_stopping=True needs at least 2 samples to hold some out; got {X.shape[0]}."
             )
-        if self.loss == "bce" and not self.standardize:
+        # (VAEGenerator has neither parameter: its loss is the ELBO)
+        if getattr(self, "loss", None) == "bce" and not getattr(self, "standardize", True):
             lo, hi = np.nanmin(X), np.nanmax(X)
             if lo < 0 or hi > 1:
                 raise ValueError(

@@ -81,9 +81,8 @@ def split_ids(table: pd.DataFrame, id_columns: list[str], *, numeric: bool):
     """(id columns, model columns); model columns must be numeric when asked."""
     unknown = [c for c in id_columns if c not in table.columns]
     if unknown:
-        raise CLIError(
-            f"unknown column {unknown[0]!r} in --id-column (columns: {', '.join(map(str, table.columns))})"
-        )
+        known = ", ".join(map(str, table.columns))
+        raise CLIError(f"unknown column {unknown[0]!r} in --id-column (columns: {known})")
     ids = table[id_columns]
     data = table.drop(columns=id_columns)
     if data.shape[1] == 0:
@@ -158,7 +157,9 @@ def cmd_reduce(args):
 
     ids, data = split_ids(read_table(args.input), args.id_column, numeric=True)
     model = fit_or_load(
-        args, lambda: AutoencoderTransformer(n_components=args.n_components, **common_params(args)), data
+        args,
+        lambda: AutoencoderTransformer(n_components=args.n_components, **common_params(args)),
+        data,
     )
     codes = pd.DataFrame(model.transform(data), columns=model.get_feature_names_out())
     return with_ids(ids, codes)
@@ -206,7 +207,7 @@ def cmd_demo(args):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run(args.output_dir, args.n_components, args.seed)
+        run(args.output_dir, args.n_components, args.seed, args.max_iter)
 
 
 # ------------------------------------------------------------------ parser
@@ -278,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output-dir", default="demo_output")
     demo.add_argument("-k", "--n-components", type=int, default=8)
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--max-iter", type=int, default=200, help="autoencoder epochs")
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -33,7 +33,12 @@ def _reduction_report(name, reducer, X_train, X_test, y_train, y_test):
     return {"name": name, "mse": mse, "accuracy": accuracy, "seconds": seconds}
 
 
-def run(output_dir: str | Path = "demo_output", n_components: int = 8, random_state: int = 0):
+def run(
+    output_dir: str | Path = "demo_output",
+    n_components: int = 8,
+    random_state: int = 0,
+    max_iter: int = 200,
+):
     """Fit both reducers on digits, print the comparison and save two PNGs.
 
     Parameters
@@ -44,6 +49,8 @@ def run(output_dir: str | Path = "demo_output", n_components: int = 8, random_st
         Code size for both the autoencoder and PCA.
     random_state : int, default=0
         Seed of the split and of the autoencoder.
+    max_iter : int, default=200
+        Training epochs of the autoencoder.
 
     Returns
     -------
@@ -55,7 +62,9 @@ def run(output_dir: str | Path = "demo_output", n_components: int = 8, random_st
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=random_state
     )
-    ae = AutoencoderTransformer(n_components=n_components, random_state=random_state)
+    ae = AutoencoderTransformer(
+        n_components=n_components, max_iter=max_iter, random_state=random_state
+    )
     # 200 epochs is the default budget; still improving then is fine for a demo
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     rows = [
@@ -124,8 +133,9 @@ def main(argv=None):
     parser.add_argument("-o", "--output-dir", default="demo_output")
     parser.add_argument("-k", "--n-components", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-iter", type=int, default=200, help="autoencoder epochs")
     args = parser.parse_args(argv)
-    run(args.output_dir, args.n_components, args.seed)
+    run(args.output_dir, args.n_components, args.seed, args.max_iter)
 
 
 if __name__ == "__main__":

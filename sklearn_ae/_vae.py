@@ -262,15 +262,6 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         )
         return pd.DataFrame(X.astype(np.float64, copy=False))
 
-    def _check_hyperparameters(self, X) -> None:
-        sizes = self.hidden_layer_sizes
-        if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in sizes):
-            raise ValueError(f"hidden_layer_sizes must hold positive integers; got {sizes!r}.")
-        if self.early_stopping and X.shape[0] < 2:
-            raise ValueError(
-                f"early_stopping=True needs at least 2 samples to hold some out; got {X.shape[0]}."
-            )
-
     def _check_fitted_X(self, X) -> pd.DataFrame:
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)

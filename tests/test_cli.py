@@ -55,14 +55,26 @@ def test_reduce_writes_codes_with_ids_and_reuses_a_saved_model(table, tmp_path):
     assert list(emb["id"]) == list(df["id"])
     again = cli("reduce", path, "--id-column", "id", "--model", model)
     assert again.returncode == 0, again.stderr
-    np.testing.assert_allclose(pd.read_csv(pd.io.common.StringIO(again.stdout)).iloc[:, 1:], emb.iloc[:, 1:])
+    np.testing.assert_allclose(
+        pd.read_csv(pd.io.common.StringIO(again.stdout)).iloc[:, 1:], emb.iloc[:, 1:]
+    )
 
 
 def test_outliers_scores_flags_and_explains(table, tmp_path):
     path, df = table
     out = tmp_path / "scores.csv"
-    result = cli("outliers", path, "-o", out, "--id-column", "id", "--contamination", "0.1",
-                 "--explain", *FAST)
+    result = cli(
+        "outliers",
+        path,
+        "-o",
+        out,
+        "--id-column",
+        "id",
+        "--contamination",
+        "0.1",
+        "--explain",
+        *FAST,
+    )
     assert result.returncode == 0, result.stderr
     scores = pd.read_csv(out)
     assert list(scores.columns[:3]) == ["id", "outlier_score", "is_outlier"]
@@ -92,7 +104,11 @@ def test_impute_fills_only_missing_values(table, tmp_path):
 
 def test_generate_mixed_table_is_seeded(tmp_path, rng):
     df = pd.DataFrame(
-        {"x": rng.normal(size=60), "colour": rng.choice(["red", "blue"], 60), "n": rng.poisson(2, 60)}
+        {
+            "x": rng.normal(size=60),
+            "colour": rng.choice(["red", "blue"], 60),
+            "n": rng.poisson(2, 60),
+        }
     )
     src = tmp_path / "mixed.csv"
     df.to_csv(src, index=False)
@@ -149,7 +165,7 @@ def test_progress_goes_to_stderr(table):
 
 
 def test_demo_runs(tmp_path):
-    result = cli("demo", "-o", tmp_path / "demo", "-k", "2", cwd=tmp_path)
+    result = cli("demo", "-o", tmp_path / "demo", "-k", "2", "--max-iter", "5", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "PCA" in result.stdout
     assert (tmp_path / "demo" / "embedding.png").exists()

@@ -51,3 +51,21 @@ print("ok")
     )
     assert result.returncode == 0, result.stderr
     assert "ok" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["DenoisingAE", "AEImputer", "AEOutlierDetector", "VAEGenerator"])
+def test_every_estimator_fits_and_infers_on_cuda(blobs, name):
+    import sklearn_ae
+
+    estimator = getattr(sklearn_ae, name)(max_iter=3, random_state=0, device="cuda").fit(blobs)
+    assert estimator.device_.startswith("cuda")
+    if hasattr(estimator, "score_samples"):
+        scores = estimator.score_samples(blobs)
+        assert isinstance(scores, np.ndarray) and np.isfinite(scores).all()
+        np.testing.assert_allclose(scores, estimator.score_samples(blobs), rtol=1e-5)
+    if hasattr(estimator, "sample"):
+        assert estimator.sample(5, random_state=0).shape == (5, blobs.shape[1])
+    if name == "AEImputer":
+        holes = blobs.copy()
+        holes[::3, 1] = np.nan
+        assert not np.isnan(estimator.transform(holes)).any()

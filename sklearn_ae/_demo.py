@@ -91,9 +91,9 @@ def run(
         print("matplotlib is not installed: skipping the figures.")
         return rows
 
-    ae2 = AutoencoderTransformer(
-        n_components=2, max_iter=max_iter, random_state=random_state
-    ).fit(X_train)
+    ae2 = AutoencoderTransformer(n_components=2, max_iter=max_iter, random_state=random_state).fit(
+        X_train
+    )
     pca2 = PCA(2).fit(X_train)
     fig, axes = plt.subplots(1, 2, figsize=(11, 5), layout="constrained")
     for ax, (title, model) in zip(

@@ -87,6 +87,18 @@ def test_outliers_scores_flags_and_explains(table, tmp_path):
     assert flagged.min() >= scores.loc[~scores["is_outlier"], "outlier_score"].max()
 
 
+def test_parquet_in_and_out(table, tmp_path):
+    pytest.importorskip("pyarrow")
+    path, df = table
+    src, out = tmp_path / "data.parquet", tmp_path / "scores.parquet"
+    df.to_parquet(src, index=False)
+    result = cli("outliers", src, "-o", out, "--id-column", "id", *FAST)
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_parquet(out)
+    assert list(scores.columns) == ["id", "outlier_score", "is_outlier"]
+    assert scores["is_outlier"].dtype == bool
+
+
 def test_impute_fills_only_missing_values(table, tmp_path):
     path, df = table
     holes = df.copy()

@@ -39,10 +39,10 @@ _training = """alpha : float, default=1e-4
         Optimizer; "sgd" uses Nesterov momentum 0.9 as
         :class:`~sklearn.neural_network.MLPRegressor` does.
 
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=%(lr)s
         Initial learning rate.
 
-    batch_size : int or "auto", default="auto"
+    batch_size : int or "auto", default=%(batch_size)s
         Rows per mini-batch; "auto" is ``min(200, n_samples)``. The last
         partial batch is kept, so fewer rows than ``batch_size`` still train.
 
@@ -152,7 +152,11 @@ shared_docs = {
 
 
 def fill_docs(**defaults: str) -> Substitution:
-    """Substitution with the shared fragments and per-class defaults filled in."""
+    """Substitution with the shared fragments and per-class defaults filled in.
+
+    ``lr`` and ``batch_size`` default to the base's ``1e-3`` and ``"auto"``.
+    """
+    defaults = {"lr": "1e-3", "batch_size": '"auto"', **defaults}
     docs = {**shared_docs, "noise": _noise} if "noise" in defaults else shared_docs
     params = {name: text % defaults for name, text in docs.items()}
     return Substitution(**params)

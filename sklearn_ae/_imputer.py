@@ -20,6 +20,8 @@ from ._docstrings import fill_docs
     loss='"mse"',
     noise='"masking"',
     noise_level="0.25",
+    batch_size="512",
+    lr="3e-3",
 )
 class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
     """Impute missing values with a denoising autoencoder (MIDAS-style).
@@ -121,8 +123,8 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
-        learning_rate_init=1e-3,
-        batch_size="auto",
+        learning_rate_init=3e-3,
+        batch_size=512,
         max_iter=200,
         shuffle=True,
         tol=1e-4,

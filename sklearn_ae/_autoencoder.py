@@ -138,7 +138,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
         Returns
         -------
-        codes : ndarray of shape (n_samples, n_components_)
+        codes : ndarray of shape (n_samples, n_components)
             Codes, in X's floating dtype.
         """
         X = self._check_fitted_X(X)
@@ -150,12 +150,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes, as returned by ``transform``.
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features_in_)
+        X_rec : ndarray of shape (n_samples, n_features_in)
             Decoded data in the units of the training data.
         """
         return self._decode(self._check_codes(X))

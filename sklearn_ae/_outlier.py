@@ -95,14 +95,14 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     scaler_ : StandardScaler, MinMaxScaler or None
         The per-feature scaling fitted on X.
 
-    residual_scale_ : ndarray of shape (n_estimators, n_features_in_)
+    residual_scale_ : ndarray of shape (n_estimators, n_features_in)
         Typical reconstruction error of each feature, per member (floored
         at 0.1 standardized units).
 
-    code_mean_ : ndarray of shape (n_estimators, n_components_)
+    code_mean_ : ndarray of shape (n_estimators, n_components)
         Mean training code, per member.
 
-    code_precision_ : ndarray of shape (n_estimators, n_components_, n_components_)
+    code_precision_ : ndarray of shape (n_estimators, n_components, n_components)
         Inverse covariance of the training codes, per member.
 
     distance_scale_ : ndarray of shape (n_estimators, 2)
@@ -369,7 +369,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
 
         Returns
         -------
-        shares : DataFrame or ndarray of shape (n_samples, n_features_in_ + 1)
+        shares : DataFrame or ndarray of shape (n_samples, n_features_in + 1)
             One column per input feature, then ``"latent"``. A DataFrame
             (indexed like X when X is one) when X had column names,
             otherwise an ndarray in that column order.

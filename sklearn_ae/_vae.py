@@ -478,7 +478,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components_)
+        Z : ndarray of shape (n_samples, n_components)
             Means of q(z | x).
         """
         X = self._check_fitted_X(X)
@@ -492,12 +492,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Latent codes, e.g. from :meth:`transform`.
 
         Returns
         -------
-        X_rec : DataFrame or ndarray of shape (n_samples, n_features_in_)
+        X_rec : DataFrame or ndarray of shape (n_samples, n_features_in)
             A DataFrame when a DataFrame was fitted, else an ndarray.
         """
         Z = self._check_codes(X)
@@ -534,7 +534,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
         Returns
         -------
-        X_new : DataFrame or ndarray of shape (n_samples, n_features_in_)
+        X_new : DataFrame or ndarray of shape (n_samples, n_features_in)
             A DataFrame with the fitted columns and dtypes when a DataFrame
             was fitted, else an ndarray.
         """

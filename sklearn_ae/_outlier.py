@@ -24,9 +24,7 @@ RESIDUAL_SCALE_FLOOR = 0.1
 AUTO_FENCE = 3.0
 
 
-@fill_docs(
-    hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"', batch_size="64"
-)
+@fill_docs(hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"', batch_size="64")
 class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an ensemble of autoencoders.
 

@@ -35,7 +35,14 @@ CALIBRATION_QUANTILES = 1000
 CALIBRATION_ROUNDS = 3
 
 
-@fill_docs(hidden="(128, 128)", max_iter="300", early_stopping="False", loss='"mse"')
+@fill_docs(
+    hidden="(128, 128)",
+    max_iter="300",
+    early_stopping="False",
+    loss='"mse"',
+    batch_size="500",
+    lr="2e-3",
+)
 class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
     """Variational autoencoder for mixed-type tables: embed, score and sample.
 
@@ -184,8 +191,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
-        learning_rate_init=1e-3,
-        batch_size="auto",
+        learning_rate_init=2e-3,
+        batch_size=500,
         max_iter=300,
         shuffle=True,
         tol=1e-4,

@@ -642,13 +642,3 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         if self.classes_ is None:
             y = None
         return float(np.mean(self.score_samples(X, y)))
-
-    def _check_codes(self, Z):
-        check_is_fitted(self)
-        Z = check_array(Z, dtype=[np.float64, np.float32], input_name="Z")
-        if Z.shape[1] != self.n_components_:
-            raise ValueError(
-                f"Z has {Z.shape[1]} columns, but VAEGenerator has n_components_="
-                f"{self.n_components_}: inverse_transform expects latent codes."
-            )
-        return Z

@@ -174,9 +174,8 @@ def cmd_outliers(args):
         return AEOutlierDetector(contamination=args.contamination, **common_params(args))
 
     model = fit_or_load(args, make, data)
-    result = pd.DataFrame(
-        {"outlier_score": -model.score_samples(data), "is_outlier": model.predict(data) == -1}
-    )
+    scores = model.score_samples(data)  # one pass; predict is scores - offset_ < 0
+    result = pd.DataFrame({"outlier_score": -scores, "is_outlier": scores - model.offset_ < 0})
     if args.explain:
         shares = pd.DataFrame(model.explain(data)).add_prefix("share_")
         result = pd.concat([result, shares.reset_index(drop=True)], axis=1)
@@ -190,7 +189,8 @@ def cmd_impute(args):
     ids, data = split_ids(table, args.id_column, numeric=True)
     model = fit_or_load(args, lambda: AEImputer(**common_params(args)), data)
     filled = model.set_output(transform="pandas").transform(data)
-    return with_ids(ids, filled)[[c for c in table.columns if c in set(ids) | set(filled)]]
+    result = with_ids(ids, filled)
+    return result[[c for c in table.columns if c in result.columns]]  # the input's order
 
 
 def cmd_generate(args):

@@ -264,10 +264,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         return residuals.astype(np.float64), codes.astype(np.float64)
 
     def _fit_distances(self, residuals: np.ndarray, codes: np.ndarray) -> None:
-        n_samples, n_members, _ = residuals.shape
+        _, n_members, n_features = residuals.shape
         k = codes.shape[2]
         errors = (residuals**2).mean(axis=2)
-        scales = np.empty((n_members, residuals.shape[2]))
+        scales = np.empty((n_members, n_features))
         means = np.empty((n_members, k))
         precisions = np.empty((n_members, k, k))
         for m in range(n_members):
@@ -282,7 +282,6 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.residual_scale_ = np.maximum(scales, RESIDUAL_SCALE_FLOOR)
         self.code_mean_ = means
         self.code_precision_ = precisions
-        self.distance_scale_ = np.ones((n_members, 2))
         raw = self._raw_distances(residuals, codes)
         self.distance_scale_ = np.maximum(np.median(raw, axis=0), 1e-12)
 
@@ -347,9 +346,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         is_inlier : ndarray of shape (n_samples,)
             +1 for inliers, -1 for outliers.
         """
-        is_inlier = np.ones(self._check_fitted_X(X).shape[0], dtype=int)
-        is_inlier[self.decision_function(X) < 0] = -1
-        return is_inlier
+        decision = self.decision_function(X)  # validates X once
+        return np.where(decision < 0, -1, 1)
 
     def explain(self, X):
         """Each feature's share of each row's outlier score.

@@ -16,10 +16,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._base import BaseAutoencoder
-from ._compat import Interval, validate_data
+from ._compat import Interval, _fit_context, validate_data
 from ._docstrings import fill_docs
 from ._modules import VariationalAutoencoder
-from ._net import CriterionSchedule, ELBOLoss, linear_warmup
+from ._net import LOG_2PI, CriterionSchedule, ELBOLoss, linear_warmup
 from ._tabular import TableCodec
 
 #: Monte Carlo draws of z for the reconstruction term of the ELBO in score_samples.
@@ -347,6 +347,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         return [("kl_warmup", CriterionSchedule("kl_weight", schedule))]
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the VAE to a table; with class labels y, a conditional VAE.
 
@@ -364,8 +365,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self : object
             The fitted estimator.
         """
-        super().fit(X, y)
-        X_enc = self._scale(self._check_fitted_X(X))
+        X_enc = self._scale(self._fit(X, y))
         self.class_latent_mean_ = self.class_latent_chol_ = None
         if self.classes_ is not None:
             self._fit_class_latents(X_enc, self._class_codes(column_or_1d(y)))
@@ -516,9 +516,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         return self._output(self._decode_codes(Z.astype(np.float64)))
 
     def _reconstruct(self, X):
-        Z = self._infer(lambda mod, x, m, y: mod.encode(x, m)[0], self._scale(X))
         if self.classes_ is not None:
             raise ValueError("reconstruct is not available for a conditional VAEGenerator.")
+        Z = self._infer(lambda mod, x, m, y: mod.encode(x, m)[0], self._scale(X))
         return self._output(self._decode_codes(Z))
 
     def sample(self, n_samples=1, random_state=None, y=None):
@@ -617,8 +617,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             log_lik = criterion.log_likelihood(raw, x.expand(n_draws, -1, -1), m, module.sigma())
             if self.n_importance == 1:
                 return log_lik.mean(0) - criterion.kl(mean, logvar)
-            log_prior = -0.5 * (z**2 + np.log(2 * np.pi)).sum(-1)
-            log_q = -0.5 * (e**2 + np.log(2 * np.pi)).sum(-1) - (0.5 * logvar).sum(-1)
+            log_prior = -0.5 * (z**2 + LOG_2PI).sum(-1)
+            log_q = -0.5 * (e**2 + LOG_2PI).sum(-1) - (0.5 * logvar).sum(-1)
             log_w = log_lik + log_prior - log_q
             return torch.logsumexp(log_w, 0) - np.log(n_draws)
 

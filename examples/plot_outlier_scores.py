@@ -42,8 +42,9 @@ ax.legend()
 # %%
 # Why is the top row flagged?
 # ---------------------------
-# Each feature's share of the score; ``latent`` is the part due to an unusual
-# combination of values rather than one bad measurement.
+# Each feature's share of the score. The part of the score due to an unusual
+# combination of values (a code far from the training codes) is credited to
+# the features that move the code, so the shares of a row sum to 1.
 shares = detector.explain(X)
 top = int(np.argmax(scores))
 row = shares.iloc[top].sort_values(ascending=False).head(8)

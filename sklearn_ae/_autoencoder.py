@@ -9,7 +9,7 @@ from ._base import BaseAutoencoder
 from ._docstrings import fill_docs
 
 
-@fill_docs(hidden="(128, 64)", max_iter="200", early_stopping="False", loss='"huber"')
+@fill_docs(hidden="(128, 64)", max_iter="200", early_stopping='"auto"', loss='"huber"')
 class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
     """Autoencoder for dimensionality reduction, trained with skorch.
 
@@ -88,7 +88,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         max_iter=200,
         shuffle=True,
         tol=1e-4,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         loss="huber",

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import EarlyStopping, ProgressBar
@@ -29,6 +29,7 @@ from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import BatchIterator, HoldoutSplit, TensorTable, batched_apply, to_table
 from ._modules import ACTIVATIONS, Autoencoder
 from ._net import AutoencoderNet, DivergenceGuard, ReconstructionLoss
+from ._scaling import StableScaler
 
 OPTIMIZERS = {
     "adam": (torch.optim.Adam, {}),
@@ -48,6 +49,10 @@ def optimizer_kwargs(name: str, device: torch.device) -> dict:
         kwargs["fused"] = True
     return kwargs
 
+
+#: With ``early_stopping="auto"``, the held-out loss decides when to stop once
+#: at least this many rows would be held out (below it, the training loss does).
+AUTO_MIN_VALIDATION_ROWS = 20
 
 #: Rows per batch at inference (no gradients, so larger than in training).
 INFERENCE_BATCH_SIZE = 4096
@@ -118,7 +123,7 @@ class BaseAutoencoder(BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions({"mse", "bce", "huber"})],
@@ -163,7 +168,7 @@ class BaseAutoencoder(BaseEstimator):
         sizes = self.hidden_layer_sizes
         if not all(isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in sizes):
             raise ValueError(f"hidden_layer_sizes must hold positive integers; got {sizes!r}.")
-        if self.early_stopping and X.shape[0] < 2:
+        if self.early_stopping is True and X.shape[0] < 2:
             raise ValueError(
                 f"early_stopping=True needs at least 2 samples to hold some out; got {X.shape[0]}."
             )
@@ -177,6 +182,12 @@ class BaseAutoencoder(BaseEstimator):
                 )
 
     # ---------------------------------------------------------------- hooks
+    def _resolve_early_stopping(self, n_samples: int) -> bool:
+        """Whether this fit holds rows out; ``"auto"`` does once enough rows exist."""
+        if self.early_stopping == "auto":
+            return self.validation_fraction * n_samples >= AUTO_MIN_VALIDATION_ROWS
+        return bool(self.early_stopping)
+
     def _resolve_n_components(self, n_features: int) -> int:
         if self.n_components is not None:
             return int(self.n_components)
@@ -185,7 +196,7 @@ class BaseAutoencoder(BaseEstimator):
     def _make_scaler(self):
         if not self.standardize:
             return None
-        return MinMaxScaler() if self.loss == "bce" else StandardScaler()
+        return MinMaxScaler() if self.loss == "bce" else StableScaler()
 
     def _build_module(self, n_features: int) -> torch.nn.Module:
         return Autoencoder(
@@ -247,6 +258,7 @@ class BaseAutoencoder(BaseEstimator):
         y_enc = self._encode_target(y, fitting=not warm)
         device = resolve_device(self.device)
         if not warm:
+            self._early_stopping = self._resolve_early_stopping(X.shape[0])
             self.n_components_ = self._resolve_n_components(X.shape[1])
             self.scaler_ = self._make_scaler()
             if self.scaler_ is not None:
@@ -284,11 +296,11 @@ class BaseAutoencoder(BaseEstimator):
             (
                 "stopping",
                 EarlyStopping(
-                    monitor="valid_loss" if self.early_stopping else "train_loss",
+                    monitor="valid_loss" if self._early_stopping else "train_loss",
                     patience=self.n_iter_no_change,
                     threshold=self.tol,
                     threshold_mode="abs",
-                    load_best=self.early_stopping,
+                    load_best=self._early_stopping,
                     sink=sink,
                 ),
             ),
@@ -298,7 +310,7 @@ class BaseAutoencoder(BaseEstimator):
             callbacks.append(("progress", ProgressBar()))
         optimizer = OPTIMIZERS[self.optimizer][0]
         extra = optimizer_kwargs(self.optimizer, device)
-        split = HoldoutSplit(self.validation_fraction, seed) if self.early_stopping else None
+        split = HoldoutSplit(self.validation_fraction, seed) if self._early_stopping else None
         return AutoencoderNet(
             module=self._build_module(n_features),
             criterion=self._build_criterion(),
@@ -325,11 +337,13 @@ class BaseAutoencoder(BaseEstimator):
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
-        self.best_loss_ = float(np.min(self.loss_curve_))
-        if self.early_stopping:
+        if self._early_stopping:
             self.validation_scores_ = [-float(v) for v in history[:, "valid_loss"]]
+            # the restored weights are those of the best validation epoch
+            self.best_loss_ = self.loss_curve_[int(np.argmax(self.validation_scores_))]
         else:
             self.validation_scores_ = None
+            self.best_loss_ = float(np.min(self.loss_curve_))
         stopper = dict(self.net_.callbacks_)["stopping"]
         if self._warn_unconverged and stopper.misses_ < stopper.patience:
             warnings.warn(

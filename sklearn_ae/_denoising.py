@@ -43,7 +43,7 @@ class _CorruptionMixin:
 @fill_docs(
     hidden="(128, 64)",
     max_iter="200",
-    early_stopping="False",
+    early_stopping='"auto"',
     loss='"huber"',
     noise='"gaussian"',
     noise_level="0.5",
@@ -130,7 +130,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
         max_iter=200,
         shuffle=True,
         tol=1e-4,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         loss="huber",

@@ -59,12 +59,17 @@ _training = """alpha : float, default=1e-4
         ``max_iter`` first raises a
         :class:`~sklearn.exceptions.ConvergenceWarning`.
 
-    early_stopping : bool, default=%(early_stopping)s
-        Hold out ``validation_fraction`` of the rows, monitor their loss
-        and restore the weights of the best epoch.
+    early_stopping : "auto" or bool, default=%(early_stopping)s
+        Hold out ``validation_fraction`` of the rows, stop when their loss
+        stops improving and restore the weights of the best epoch, so the
+        data decide how long to train. "auto" does so whenever at least 20
+        rows would be held out, and otherwise stops on the training loss.
+        For the denoising models the held-out rows are corrupted too (with
+        the same noise every epoch), so the held-out loss is the denoising
+        loss they are trained for.
 
     validation_fraction : float in (0, 1), default=0.1
-        Share of rows held out when ``early_stopping`` is on.
+        Share of rows held out when early stopping is on.
 
     n_iter_no_change : int, default=10
         Epochs without improvement tolerated before stopping."""

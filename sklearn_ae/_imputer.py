@@ -16,7 +16,7 @@ from ._docstrings import fill_docs
 @fill_docs(
     hidden="(128, 64)",
     max_iter="200",
-    early_stopping="False",
+    early_stopping='"auto"',
     loss='"mse"',
     noise='"masking"',
     noise_level="0.25",
@@ -128,7 +128,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         max_iter=200,
         shuffle=True,
         tol=1e-4,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         loss="mse",

@@ -141,13 +141,16 @@ class ELBOLoss(nn.Module):
     gaussian for the first ``n_numeric`` columns (missing entries, where
     ``mask == 0``, are left out) and categorical for each ``(start, stop)``
     one-hot block. ``kl_weight`` is ``beta``, ramped up by a
-    :class:`CriterionSchedule` during the KL warm-up.
+    :class:`CriterionSchedule` during the KL warm-up; held-out rows are always
+    scored at the full ``beta`` (the ELBO itself), so early stopping does not
+    mistake the warm-up's rising KL weight for overfitting.
     """
 
     def __init__(self, n_numeric: int, blocks, beta: float = 1.0) -> None:
         super().__init__()
         self.n_numeric = n_numeric
         self.blocks = [tuple(b) for b in blocks]
+        self.beta = beta
         self.kl_weight = beta
 
     def log_likelihood(self, raw, target, mask, sigma) -> torch.Tensor:
@@ -173,7 +176,8 @@ class ELBOLoss(nn.Module):
     def forward(self, outputs, target, mask=None, inputs=None, training=False):
         raw, mean, logvar, sigma = outputs
         nll = -self.log_likelihood(raw, target, mask, sigma)
-        return (nll + self.kl_weight * self.kl(mean, logvar)).mean()
+        weight = self.kl_weight if training else self.beta
+        return (nll + weight * self.kl(mean, logvar)).mean()
 
 
 class DivergenceGuard(Callback):
@@ -205,17 +209,35 @@ class Corruption:
         self.low = low
         self.high = high
         self._generator = None
+        self._validation_generator = None
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_generator"] = None
+        state["_generator"] = state["_validation_generator"] = None
         return state
 
-    def __call__(self, X: torch.Tensor, mask: torch.Tensor | None):
-        """Return corrupted ``(X, mask)``; the inputs are not modified."""
-        if self._generator is None or self._generator.device != X.device:
-            self._generator = torch.Generator(device=X.device).manual_seed(self.seed)
-        gen = self._generator
+    def start_validation(self) -> None:
+        """Replay the same held-out corruption at every epoch (a fixed target)."""
+        self._validation_generator = None
+
+    def _draws(self, attribute: str, seed: int, device) -> torch.Generator:
+        gen = getattr(self, attribute)
+        if gen is None or gen.device != device:
+            gen = torch.Generator(device=device).manual_seed(seed)
+            setattr(self, attribute, gen)
+        return gen
+
+    def __call__(self, X: torch.Tensor, mask: torch.Tensor | None, training: bool = True):
+        """Return corrupted ``(X, mask)``; the inputs are not modified.
+
+        Training batches draw fresh noise; held-out batches (``training=False``)
+        draw from a generator restarted by :meth:`start_validation`, so the
+        validation loss measures denoising of the same corrupted rows each epoch.
+        """
+        if training:
+            gen = self._draws("_generator", self.seed, X.device)
+        else:
+            gen = self._draws("_validation_generator", self.seed + 7919, X.device)
         if self.kind == "gaussian":
             noise = torch.randn(X.shape, generator=gen, device=X.device)
             return X + self.level * noise, mask
@@ -261,11 +283,18 @@ class AutoencoderNet(NeuralNet):
         """Positional arguments for the module's forward."""
         return (X, mask, y) if self.conditional else (X, mask)
 
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if not training and self.corruption is not None:
+            self.corruption.start_validation()
+        return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
     def _step(self, batch, training):
         X, mask, y = batch  # already on the training device (see _data.to_table)
         inputs, in_mask = X, mask
-        if training and self.corruption is not None:
-            inputs, in_mask = self.corruption(X, mask)
+        if self.corruption is not None:
+            # held-out rows are corrupted too: the validation loss is the
+            # denoising loss the model is trained for
+            inputs, in_mask = self.corruption(X, mask, training)
         if training and getattr(self.criterion_, "needs_input_grad", False):
             inputs = inputs.detach().requires_grad_(True)
         outputs = self.module_(*self.module_inputs(inputs, in_mask, y))

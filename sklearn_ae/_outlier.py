@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.base import OutlierMixin
 
 from ._base import BaseAutoencoder
@@ -23,8 +24,11 @@ RESIDUAL_SCALE_FLOOR = 0.1
 #: Tukey's far-out fence for ``contamination="auto"``.
 AUTO_FENCE = 3.0
 
+#: Steps of the integrated-gradients path in :meth:`AEOutlierDetector.explain`.
+EXPLAIN_STEPS = 32
 
-@fill_docs(hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"', batch_size="64")
+
+@fill_docs(hidden="(64, 32)", max_iter="20", early_stopping='"auto"', loss='"mse"', batch_size="64")
 class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an ensemble of autoencoders.
 
@@ -134,7 +138,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     >>> bool(detector.decision_function(X[-1:])[0] < 0)
     True
     >>> detector.explain(X[-1:]).shape
-    (1, 5)
+    (1, 4)
     """
 
     _warn_unconverged = False  # max_iter is a training budget here
@@ -164,7 +168,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         max_iter=20,
         shuffle=True,
         tol=1e-4,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         loss="mse",
@@ -243,6 +247,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             The fitted detector.
         """
         X = self._fit(X)
+        self._explain_baseline = self._scale(X).mean(axis=0)
         residuals, codes = self._member_outputs(X)
         self._fit_distances(residuals, codes)
         scores = -self._distances(residuals, codes).sum(axis=1)
@@ -349,14 +354,51 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         decision = self.decision_function(X)  # validates X once
         return np.where(decision < 0, -1, 1)
 
+    def _latent_attribution(self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS):
+        """Integrated gradients of each member's latent distance, per feature.
+
+        The path runs from the training mean (in scaled units) to each row;
+        returns ``(n_samples, n_members, n_features)`` attributions whose sum
+        over features is the latent distance's rise along that path.
+        """
+        module = self._inference_module()
+        dtype = next(module.parameters()).dtype
+        device = self.net_.device
+
+        def tensor(a):
+            return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)
+
+        mean, precision = tensor(self.code_mean_), tensor(self.code_precision_)
+        base = tensor(self._explain_baseline)
+        n_members = self.code_mean_.shape[0]
+        parts = []
+        for start in range(0, X_scaled.shape[0], 1024):
+            x = tensor(X_scaled[start : start + 1024])
+            total = torch.zeros(x.shape[0], n_members, x.shape[1], dtype=dtype, device=device)
+            for alpha in (np.arange(steps) + 0.5) / steps:
+                point = (base + alpha * (x - base)).requires_grad_(True)
+                c = module.encode(point) - mean
+                latent = torch.einsum("nmi,mij,nmj->nm", c, precision, c)
+                for m in range(n_members):
+                    (grad,) = torch.autograd.grad(latent[:, m].sum(), point, retain_graph=True)
+                    total[:, m] += grad
+            parts.append((total * (x - base)[:, None, :] / steps).detach().cpu().numpy())
+        return np.concatenate(parts).astype(np.float64)
+
     def explain(self, X):
         """Each feature's share of each row's outlier score.
 
-        The outlier score (``-score_samples``) is a sum of per-feature
-        reconstruction terms and one latent term (the row's code is far from
-        the training codes: an unusual combination of values rather than one
-        bad feature). Shares are those terms divided by the score, so each
-        row sums to 1.
+        The outlier score (``-score_samples``) has two parts, and both are
+        split over the features:
+
+        - the reconstruction part is a sum of per-feature terms already;
+        - the latent part (the row's code is far from the training codes)
+          is attributed by integrated gradients: the encoder's path from
+          the training mean to the row, with each feature credited for the
+          rise in latent distance it causes (negative credit is dropped).
+
+        Shares are normalized so each row sums to 1: a row pushed far out on
+        one feature gives that feature the largest share.
 
         Parameters
         ----------
@@ -365,20 +407,21 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
 
         Returns
         -------
-        shares : DataFrame or ndarray of shape (n_samples, n_features_in + 1)
-            One column per input feature, then ``"latent"``. A DataFrame
-            (indexed like X when X is one) when X had column names,
-            otherwise an ndarray in that column order.
+        shares : DataFrame or ndarray of shape (n_samples, n_features_in)
+            One column per input feature. A DataFrame (indexed like X when X
+            is one) when X had column names, otherwise an ndarray.
         """
         X_valid = self._check_fitted_X(X)
-        weighted, latent = self._raw_distances(*self._member_outputs(X_valid), per_feature=True)
-        n_members = weighted.shape[1]
-        features = (weighted / self.distance_scale_[None, :, :1]).sum(axis=1) / n_members
-        latent = (latent / self.distance_scale_[:, 1]).mean(axis=1)
-        terms = np.column_stack([features, latent])
+        X_scaled = self._scale(X_valid)
+        residuals, codes = self._member_outputs(X_valid)
+        weighted, latent = self._raw_distances(residuals, codes, per_feature=True)
+        recon = weighted / self.distance_scale_[None, :, :1]  # (n, members, features)
+        credit = np.maximum(self._latent_attribution(X_scaled), 0)
+        credit_share = credit / np.maximum(credit.sum(axis=2, keepdims=True), 1e-300)
+        latent = (latent / self.distance_scale_[:, 1])[:, :, None] * credit_share
+        terms = (recon + latent).mean(axis=1)
         shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), 1e-300)
         if not hasattr(self, "feature_names_in_"):
             return shares
         index = X.index if isinstance(X, pd.DataFrame) else None
-        columns = [*map(str, self.feature_names_in_), "latent"]
-        return pd.DataFrame(shares, columns=columns, index=index)
+        return pd.DataFrame(shares, columns=list(map(str, self.feature_names_in_)), index=index)

@@ -38,7 +38,7 @@ CALIBRATION_ROUNDS = 3
 @fill_docs(
     hidden="(128, 128)",
     max_iter="300",
-    early_stopping="False",
+    early_stopping='"auto"',
     loss='"mse"',
     batch_size="500",
     lr="2e-3",
@@ -196,7 +196,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         max_iter=300,
         shuffle=True,
         tol=1e-4,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,

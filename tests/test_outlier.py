@@ -144,7 +144,7 @@ def test_explain_shares_sum_to_one_and_name_the_culprit(labelled):
     row["d"] += 10 * df["d"].std()  # push one feature far off the manifold
     shares = detector.explain(row)
     assert isinstance(shares, pd.DataFrame)
-    assert list(shares.columns) == [*columns, "latent"]
+    assert list(shares.columns) == columns
     assert list(shares.index) == list(row.index)
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
     assert (shares >= 0).all().all()
@@ -157,7 +157,7 @@ def test_explain_without_column_names_returns_an_array(labelled):
     detector = AEOutlierDetector(**FAST).fit(X)
     shares = detector.explain(X[:4])
     assert isinstance(shares, np.ndarray)
-    assert shares.shape == (4, X.shape[1] + 1)
+    assert shares.shape == (4, X.shape[1])
 
 
 def test_members_are_different_networks(labelled):

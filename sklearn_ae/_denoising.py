@@ -18,13 +18,20 @@ class _CorruptionMixin:
     _allow_nan = True
 
     _noise_constraints: dict = {
-        "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
+        "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper", "mixed"})],
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
+    def _resolve_n_components(self, n_features):
+        # corruption keeps a wide code from learning the identity, and
+        # reconstructing through it loses less than through a narrow one
+        if self.n_components is not None:
+            return int(self.n_components)
+        return min(max(2 * n_features, 16), 128)
+
     def _check_hyperparameters(self, X):
         super()._check_hyperparameters(X)
-        if self.noise != "gaussian" and self.noise_level >= 1:
+        if self.noise in ("masking", "salt_and_pepper") and self.noise_level >= 1:
             raise ValueError(
                 f"noise_level is a probability for noise={self.noise!r}: it must be "
                 f"below 1; got {self.noise_level}."
@@ -32,7 +39,7 @@ class _CorruptionMixin:
 
     def _build_corruption(self, seed, X_scaled):
         low = high = None
-        if self.noise == "salt_and_pepper":
+        if self.noise in ("salt_and_pepper", "mixed"):
             with np.errstate(all="ignore"):
                 low = np.nan_to_num(np.nanmin(X_scaled, axis=0)).astype(np.float32)
                 high = np.nan_to_num(np.nanmax(X_scaled, axis=0)).astype(np.float32)
@@ -41,12 +48,13 @@ class _CorruptionMixin:
 
 
 @fill_docs(
-    hidden="(128, 64)",
+    hidden="(256, 128)",
     max_iter="200",
     early_stopping='"auto"',
     loss='"huber"',
-    noise='"gaussian"',
-    noise_level="0.5",
+    noise='"mixed"',
+    noise_level="1.0",
+    batch_size="32",
 )
 class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
     """Denoising autoencoder: learns to reconstruct clean rows from corrupted ones.
@@ -62,7 +70,8 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
     Parameters
     ----------
     n_components : int or None, default=None
-        Size of the code. None picks ``ceil(sqrt(n_features))``.
+        Size of the code. None picks ``max(2 * n_features, 16)`` capped at
+        128: the corruption keeps a wide code from learning the identity.
 
     %(noise)s
 
@@ -117,16 +126,16 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
         self,
         n_components=None,
         *,
-        noise="gaussian",
-        noise_level=0.5,
-        hidden_layer_sizes=(128, 64),
+        noise="mixed",
+        noise_level=1.0,
+        hidden_layer_sizes=(256, 128),
         activation="relu",
         dropout=0.0,
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
         learning_rate_init=1e-3,
-        batch_size="auto",
+        batch_size=32,
         max_iter=200,
         shuffle=True,
         tol=1e-4,

@@ -82,10 +82,13 @@ _loss = """loss : {"mse", "bce", "huber"}, default=%(loss)s
         min-max scaled instead of standardized, otherwise X must lie in [0, 1].
 
     standardize : bool, default=True
-        Scale each feature (zero mean and unit variance, fitted in ``fit``)
-        before the network and undo the scaling on every output, so raw
-        tables with columns in different units work. Constant features get
-        unit scale.
+        Centre and scale each feature (fitted in ``fit``) before the network
+        and undo the scaling on every output, so raw tables with columns in
+        different units work. The scale is the standard deviation, but never
+        below half the typical departure from the column's most common value
+        (:class:`~sklearn_ae._scaling.StableScaler`), so near-constant
+        columns (rare flags, image border pixels) cannot dominate the loss or
+        the scores; numerically constant features get unit scale.
 
     sparsity : float, default=0.0
         Weight of an L1 penalty on the code (a sparse autoencoder).
@@ -136,16 +139,23 @@ _fitted = """n_features_in_ : int
     validation_scores_ : list of float or None
         Negative validation loss per epoch with ``early_stopping``, else None."""
 
-_noise = """noise : {"gaussian", "masking", "salt_and_pepper"}, default=%(noise)s
+_noise = """noise : {"gaussian", "masking", "salt_and_pepper", "mixed"}, \
+default=%(noise)s
         Corruption applied to training batches only, fresh every batch from
         the seeded generator: "gaussian" adds noise of std ``noise_level``
         (in standardized units); "masking" drops each entry (marks it missing)
         with probability ``noise_level``; "salt_and_pepper" replaces each
         entry, with probability ``noise_level``, by its feature's training
-        minimum or maximum (half each). Nothing is corrupted at inference.
+        minimum or maximum (half each). "mixed" trains a blind denoiser: each
+        row draws one of the three kinds and a strength share ``u`` uniform
+        in [0, 1], then gets gaussian noise of std ``u * noise_level``, or
+        masking or salt-and-pepper with probability ``u * noise_level / 2``,
+        so the model does not need to know the noise it will meet. Nothing
+        is corrupted at inference.
 
     noise_level : float, default=%(noise_level)s
-        Noise std ("gaussian") or corruption probability (the others)."""
+        Noise std ("gaussian"), corruption probability ("masking",
+        "salt_and_pepper"), or the largest std ("mixed")."""
 
 shared_docs = {
     "network": _network,

@@ -168,11 +168,6 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         self.verbose = verbose
         self.device = device
 
-    def _resolve_n_components(self, n_features):
-        if self.n_components is not None:
-            return int(self.n_components)
-        return min(max(2 * n_features, 16), 128)
-
     def _validate_X(self, X, *, reset):
         X = super()._validate_X(X, reset=reset)
         if reset:

@@ -198,8 +198,10 @@ class Corruption:
 
     ``kind`` is "gaussian" (``level`` is the noise std in standardized
     units), "masking" (each entry is dropped, i.e. marked missing, with
-    probability ``level``) or "salt_and_pepper" (each entry is replaced,
-    with probability ``level``, by the feature's low or high value, half each).
+    probability ``level``), "salt_and_pepper" (each entry is replaced,
+    with probability ``level``, by the feature's low or high value, half each)
+    or "mixed" (each row draws one of the three kinds and a strength up to
+    ``level``: a blind denoiser that does not need to know the test noise).
     """
 
     def __init__(self, kind: str, level: float, seed: int, low=None, high=None) -> None:
@@ -241,15 +243,37 @@ class Corruption:
         if self.kind == "gaussian":
             noise = torch.randn(X.shape, generator=gen, device=X.device)
             return X + self.level * noise, mask
+        if self.kind == "mixed":
+            return self._mixed(X, mask, gen)
         hit = torch.rand(X.shape, generator=gen, device=X.device) < self.level
         if self.kind == "masking":
             keep = (~hit).to(X.dtype)
             return X * keep, keep if mask is None else mask * keep
-        # salt and pepper: low or high value of each feature, half each
+        return torch.where(hit, self._salt_and_pepper(X, gen), X), mask
+
+    def _salt_and_pepper(self, X: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """Each feature's low or high value, half each."""
         high = torch.rand(X.shape, generator=gen, device=X.device) < 0.5
         low_v = torch.as_tensor(self.low, dtype=X.dtype, device=X.device).expand_as(X)
         high_v = torch.as_tensor(self.high, dtype=X.dtype, device=X.device).expand_as(X)
-        return torch.where(hit, torch.where(high, high_v, low_v), X), mask
+        return torch.where(high, high_v, low_v)
+
+    def _mixed(self, X: torch.Tensor, mask, gen: torch.Generator):
+        """Blind corruption: each row gets one kind, at a random strength.
+
+        A row is corrupted by gaussian noise (std up to ``level``), masking
+        or salt-and-pepper (probability up to ``level / 2``), the kind and a
+        strength share drawn uniformly per row.
+        """
+        n = X.shape[0]
+        strength = torch.rand(n, 1, generator=gen, device=X.device, dtype=X.dtype)
+        kind = torch.randint(0, 3, (n, 1), generator=gen, device=X.device)
+        noise = torch.randn(X.shape, generator=gen, device=X.device, dtype=X.dtype)
+        hit = torch.rand(X.shape, generator=gen, device=X.device) < strength * self.level / 2
+        out = torch.where(kind == 0, X + strength * self.level * noise, X)
+        out = torch.where((kind == 2) & hit, self._salt_and_pepper(X, gen), out)
+        keep = (~((kind == 1) & hit)).to(X.dtype)
+        return out * keep, keep if mask is None else mask * keep
 
 
 class AutoencoderNet(NeuralNet):

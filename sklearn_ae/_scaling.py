@@ -12,9 +12,9 @@ centres like StandardScaler but bounds the scale from below:
   departure from that value (the root mean square of ``x - mode`` over the
   rows that depart). A binary flag set on 1% of rows has a standard deviation
   of 0.1 but departures of size 1, so it is scaled by
-  ``max(0.1, departure_floor * 1)``. On a continuous column the departures
-  from the most common value are about ``sqrt(2)`` standard deviations, so
-  the floor never binds there;
+  ``max(0.1, departure_floor * 1) = 0.5``. On a continuous column the
+  departures from the most common value are about ``sqrt(2)`` standard
+  deviations, so a floor of 0.5 (``0.5 * sqrt(2) < 1``) never binds there;
 - **numerically constant columns** (standard deviation below float32
   resolution relative to the column's magnitude, or exactly zero) get scale 1,
   as scikit-learn does for zero-variance features;
@@ -34,7 +34,7 @@ from ._compat import validate_data
 
 #: Default share of the typical departure size a column's scale cannot go
 #: below; chosen on the tuning half of the outlier tables (benchmarks/splits.py).
-DEPARTURE_FLOOR = 0.25
+DEPARTURE_FLOOR = 0.5
 
 #: Relative spread below which a column is numerically constant (float32
 #: resolution: the network computes in float32).
@@ -62,7 +62,7 @@ class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    departure_floor : float, default=0.25
+    departure_floor : float, default=0.5
         A column's scale is at least this share of the root mean square
         departure from its most common value. 0 gives StandardScaler's scale
         (with the constant-column and overflow guards kept).
@@ -88,8 +88,8 @@ class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     >>> from sklearn_ae._scaling import StableScaler
     >>> X = np.zeros((100, 2)); X[:, 0] = np.arange(100); X[0, 1] = 1.0
     >>> scaler = StableScaler().fit(X)
-    >>> scaler.scale_.round(3)  # std 0.099 for the rare flag, floored at 0.25
-    array([28.866,  0.25 ])
+    >>> scaler.scale_.round(3)  # std 0.099 for the rare flag, floored at 0.5
+    array([28.866,  0.5  ])
     """
 
     def __init__(self, departure_floor=DEPARTURE_FLOOR):

@@ -44,7 +44,7 @@ def test_noise_only_in_training(blobs):
     np.testing.assert_allclose(dae.transform(blobs), direct)
 
 
-@pytest.mark.parametrize("kind", ["gaussian", "masking", "salt_and_pepper"])
+@pytest.mark.parametrize("kind", ["gaussian", "masking", "salt_and_pepper", "mixed"])
 def test_corruption_is_seeded_and_fresh_per_batch(kind):
     X = torch.full((50, 4), 0.5)
     low, high = -np.ones(4, np.float32), np.ones(4, np.float32)
@@ -55,6 +55,45 @@ def test_corruption_is_seeded_and_fresh_per_batch(kind):
     assert torch.equal(X, torch.full((50, 4), 0.5))  # input untouched
     if kind == "masking":
         assert 0.3 < 1 - first_a[1].mean().item() < 0.7
+
+
+def test_mixed_corruption_gives_each_row_one_kind_at_its_own_strength():
+    X = torch.zeros(3000, 40)
+    low, high = -np.full(40, 5.0, np.float32), np.full(40, 5.0, np.float32)
+    out, mask = Corruption("mixed", 1.0, 0, low, high)(X, None)
+    gaussian = ((out != 0) & (out.abs() != 5)).any(1)
+    salt = (out.abs() == 5).any(1)
+    masked = (mask == 0).any(1)
+    assert not (gaussian & salt).any() and not (gaussian & masked).any()
+    assert not (salt & masked).any()
+    for kind in (gaussian, salt, masked):  # each kind on about a third of rows
+        assert 0.25 < kind.float().mean().item() < 0.4
+    stds = out[gaussian].std(dim=1)  # strengths spread over (0, noise_level)
+    assert stds.min() < 0.2 and stds.max() > 0.8
+
+
+def test_validation_corruption_is_replayed_each_epoch():
+    X = torch.zeros(64, 5)
+    corruption = Corruption("gaussian", 1.0, 0)
+    corruption.start_validation()
+    first = corruption(X, None, training=False)[0]
+    corruption(X, None, training=True)  # training draws do not disturb it
+    corruption.start_validation()
+    torch.testing.assert_close(corruption(X, None, training=False)[0], first)
+
+
+def test_default_dae_denoises_gaussian_and_salt_and_pepper_blind(rng):
+    # trained without knowing the test noise (defaults: blind "mixed" noise)
+    latent = rng.normal(size=(700, 3))
+    clean = np.tanh(latent @ rng.normal(size=(3, 12)))
+    train, test = clean[:600], clean[600:]
+    dae = DenoisingAE(max_iter=60, random_state=0).fit(train)
+    gauss = test + rng.normal(scale=0.3, size=test.shape)
+    hit = rng.uniform(size=test.shape) < 0.2
+    pepper = np.where(hit, np.where(rng.uniform(size=test.shape) < 0.5, -1.0, 1.0), test)
+    for noisy in (gauss, pepper):
+        mse_noisy = np.mean((noisy - test) ** 2)
+        assert np.mean((dae.reconstruct(noisy) - test) ** 2) < 0.5 * mse_noisy
 
 
 def test_dae_accepts_nan_in_fit_and_transform(with_nans):

@@ -167,8 +167,10 @@ def test_members_are_different_networks(labelled):
     weights = module.encoder[0].weight.detach()
     assert weights.shape[0] == 4
     assert not torch.equal(weights[0], weights[1])
-    assert detector.residual_scale_.shape == (4, X.shape[1])
-    assert detector.code_precision_.shape == (4, detector.n_components_, detector.n_components_)
+    for residuals in detector._residuals(X[:10]):  # X's units, scaled
+        assert residuals.shape == (10, 4, X.shape[1])
+        assert not np.allclose(residuals[:, 0], residuals[:, 1])
+    assert detector.distance_scale_.shape == (4,)
     assert detector.reconstruct(X).shape == X.shape
 
 
@@ -239,3 +241,39 @@ def test_bad_input_is_named(labelled):
         detector.score_samples(X[:, :3])
     with pytest.raises(ValueError, match="could not convert|numeric"):
         detector.predict(pd.DataFrame({"a": ["x"] * 3, **{str(i): [1.0] * 3 for i in range(5)}}))
+
+
+def test_neighbour_distance_leaves_each_training_row_out(labelled):
+    X, _ = labelled
+    detector = AEOutlierDetector(n_neighbors=3, **FAST).fit(X)
+    assert [index.n_neighbors for index in detector.neighbors_] == [3, 3]
+    # the median training distances are to *other* rows: never zero here
+    assert (detector.distance_scale_[2:] > 1e-6).all()
+    for space, reference in enumerate(detector._reference):
+        dist, _ = detector._neighbors(space, reference[:5], exclude=np.arange(5))
+        assert (dist > 0).all()
+
+
+def test_a_far_point_that_reconstructs_well_is_still_flagged(rng):
+    # a 1-D line in 3-D: a point far along the line reconstructs well (a
+    # linear structure extrapolates) but is far from every training row
+    t = rng.uniform(-1, 1, size=300)
+    X = np.column_stack([t, 2 * t, -t]) + 0.01 * rng.normal(size=(300, 3))
+    detector = AEOutlierDetector(**FAST).fit(X)
+    far = np.array([[6.0, 12.0, -6.0]])
+    assert detector.predict(far)[0] == -1
+    assert detector.score_samples(far)[0] < detector.score_samples(X).min()
+
+
+def test_explain_names_a_pushed_feature_on_real_data():
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    X = data.data[data.target == 1]  # benign rows
+    detector = AEOutlierDetector(**{**FAST, "max_iter": 30}).fit(X)
+    rows = X.iloc[:8].copy()
+    for i, column in enumerate(["mean texture", "worst smoothness", "mean area", "symmetry error"]):
+        rows.iloc[2 * i : 2 * i + 2, rows.columns.get_loc(column)] += 8 * X[column].std()
+    shares = detector.explain(rows)
+    expected = np.repeat(["mean texture", "worst smoothness", "mean area", "symmetry error"], 2)
+    np.testing.assert_array_equal(shares.idxmax(axis=1).to_numpy(), expected)

@@ -41,8 +41,9 @@ def test_binary_sparse_column_is_floored_and_continuous_columns_untouched(rng):
     scaler = StableScaler().fit(X)
     np.testing.assert_allclose(scaler.scale_[:2], X[:, :2].std(axis=0))
     assert flag.std() < 0.15
-    assert scaler.scale_[2] == pytest.approx(0.25)  # departures of size 1
-    assert scaler.transform(X)[:, 2].max() <= 4.0 + 1e-9
+    floor = scaler.departure_floor
+    assert scaler.scale_[2] == pytest.approx(floor)  # departures of size 1
+    assert scaler.transform(X)[:, 2].max() <= 1 / floor + 1e-9
 
 
 def test_huge_values_do_not_overflow_and_round_trip(rng):

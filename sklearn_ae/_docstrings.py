@@ -85,7 +85,7 @@ _loss = """loss : {"mse", "bce", "huber"}, default=%(loss)s
         Centre and scale each feature (fitted in ``fit``) before the network
         and undo the scaling on every output, so raw tables with columns in
         different units work. The scale is the standard deviation, but never
-        below half the typical departure from the column's most common value
+        below half the typical departure from the column's median
         (:class:`~sklearn_ae._scaling.StableScaler`), so near-constant
         columns (rare flags, image border pixels) cannot dominate the loss or
         the scores; numerically constant features get unit scale.

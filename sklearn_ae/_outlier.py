@@ -15,9 +15,17 @@ from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_docs
 from ._modules import Autoencoder
 from ._net import CriterionSchedule, ReconstructionLoss, after_warmup
+from ._scaling import StableScaler
 
 #: Tukey's far-out fence for ``contamination="auto"``.
 AUTO_FENCE = 3.0
+
+#: Distances are measured in X's own units when the central 80% of the
+#: column scales (10th to 90th percentile) lie within this factor: the
+#: columns then share a unit, as image embeddings or pixels do. Otherwise
+#: they are measured in the model's scaled units. On the tuning half the
+#: shared-unit sets spread by 1.0-7.9 and the mixed-unit tables by 23-12,900.
+SHARED_UNIT_SPREAD = 10.0
 
 #: Training rows kept as the neighbour reference (a seeded subsample beyond
 #: it), so scoring cost stays bounded on large tables.
@@ -43,12 +51,15 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
       rows far from everything, which a smooth network can reconstruct
       well enough to miss,
 
-    each measured twice: in the units of X (where distances in homogeneous
-    data such as image embeddings mean most, as for
-    :class:`~sklearn.neighbors.LocalOutlierFactor` and PyOD's KNN) and in the
-    model's scaled units (where no column's unit can hide another's). Each
-    of the four distances is divided by its median over the training rows,
-    so all count equally and a typical row scores about 4. The API is exactly
+    both measured in one space, decided by the data: when the columns share
+    a unit (the central 80%% of their scales lie within a factor of 10, as
+    for image embeddings, pixels or already normalized tables), in the units
+    of X, where such distances mean most (as for
+    :class:`~sklearn.neighbors.LocalOutlierFactor` and PyOD's KNN); when
+    they do not (dollars beside ratios), in the model's scaled units, so no
+    column's unit can hide another's (``distance_space_`` says which). Each
+    distance is divided by its median over the training rows, so both count
+    equally and a typical row scores about 2. The API is exactly
     :class:`~sklearn.ensemble.IsolationForest`'s: :meth:`score_samples` is
     higher for normal rows, :meth:`decision_function` is negative for
     outliers and :meth:`predict` returns +1 (inlier) or -1 (outlier).
@@ -102,13 +113,16 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     scaler_ : StandardScaler, MinMaxScaler or None
         The per-feature scaling fitted on X.
 
-    neighbors_ : tuple of two NearestNeighbors
-        Indexes of the reference rows, in X's units and scaled: the training
-        rows the trimmed loss kept (a seeded subsample of 20,000 beyond that).
+    distance_space_ : {"input", "scaled"}
+        Where the distances are measured: X's own units (the columns share
+        a unit) or the model's scaled units.
 
-    distance_scale_ : ndarray of shape (4,)
-        Median training reconstruction error (X's units, scaled) and
-        neighbour distance (X's units, scaled).
+    neighbors_ : NearestNeighbors
+        Index of the reference rows in ``distance_space_``: the training rows
+        the trimmed loss kept (a seeded subsample of 20,000 beyond that).
+
+    distance_scale_ : ndarray of shape (2,)
+        Median training reconstruction error and neighbour distance.
 
     %(fitted)s
 
@@ -250,26 +264,32 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             The fitted detector.
         """
         X = self._fit(X)
-        residuals = self._residuals(X)
-        errors = np.column_stack([(r**2).mean(axis=(1, 2)) for r in residuals])
+        scales = (
+            self.scaler_.scale_
+            if isinstance(self.scaler_, StableScaler)
+            else StableScaler().fit(X).scale_
+        )
+        low, high = np.percentile(scales, [10, 90])
+        self.distance_space_ = "input" if high <= SHARED_UNIT_SPREAD * low else "scaled"
+        Xs = self._in_space(X)
+        errors = self._errors(X)
         # the neighbour reference: the rows the trimmed loss trained on, at
         # most MAX_REFERENCE_ROWS of them
-        typical = (errors / np.maximum(np.median(errors, axis=0), 1e-300)).sum(axis=1)
-        kept = np.flatnonzero(typical <= np.quantile(typical, 1 - self.trim_fraction))
+        kept = np.flatnonzero(errors <= np.quantile(errors, 1 - self.trim_fraction))
         if len(kept) > MAX_REFERENCE_ROWS:
             rng = np.random.RandomState(len(X))
             kept = np.sort(rng.choice(kept, MAX_REFERENCE_ROWS, replace=False))
         k = min(self.n_neighbors, max(1, len(kept) - 1))
-        self._reference = tuple(space[kept] for space in self._spaces(X))
-        self.neighbors_ = tuple(NearestNeighbors(n_neighbors=k).fit(r) for r in self._reference)
-        neighbor = self._neighbor_distances(X, exclude=kept)
+        self._reference = Xs[kept]
+        self.neighbors_ = NearestNeighbors(n_neighbors=k).fit(self._reference)
+        neighbor = self._neighbors(Xs, exclude=kept)[0].mean(axis=1)
         self.distance_scale_ = np.maximum(
-            np.median(np.column_stack([errors, neighbor])[kept], axis=0), 1e-12
+            [np.median(errors[kept]), np.median(neighbor[kept])], 1e-12
         )
         # the threshold comes from the scores predict(X) will compute (each
         # reference row is then its own neighbour), so predict flags exactly
         # the contamination share of the training rows, as IsolationForest does
-        scores = -self._combine(errors, self._neighbor_distances(X))
+        scores = -self._combine(errors, self._neighbors(Xs)[0].mean(axis=1))
         if self.contamination == "auto":
             q1, q3 = np.percentile(-scores, [25, 75])
             self.offset_ = -float(q3 + AUTO_FENCE * (q3 - q1))
@@ -277,54 +297,51 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
         return self
 
-    def _spaces(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """X in the two spaces distances are measured in: X's units, and scaled."""
-        return X, self._scale(X)
+    def _in_space(self, X: np.ndarray) -> np.ndarray:
+        """X in the space distances are measured in (``distance_space_``)."""
+        return X if self.distance_space_ == "input" else self._scale(X)
 
-    def _residuals(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-member residuals ``(n, members, features)`` in X's units and scaled."""
+    def _residuals(self, X: np.ndarray) -> np.ndarray:
+        """Per-member residuals ``(n, members, features)`` in ``distance_space_``."""
         X_scaled = self._scale(X)
         recon = self._infer(lambda mod, x, m, y: mod.reconstruct(x), X_scaled)
         recon = recon.astype(np.float64)
-        n, n_members, n_features = recon.shape
-        recon_units = self._unscale(recon.reshape(-1, n_features)).reshape(recon.shape)
-        return X[:, None, :] - recon_units, X_scaled[:, None, :] - recon
+        if self.distance_space_ == "scaled":
+            return X_scaled[:, None, :] - recon
+        n_features = recon.shape[2]
+        recon = self._unscale(recon.reshape(-1, n_features)).reshape(recon.shape)
+        return X[:, None, :] - recon
 
-    def _neighbors(self, space: int, X: np.ndarray, exclude=None):
-        """Distances and indices of each row's reference neighbours in one space.
+    def _errors(self, X: np.ndarray) -> np.ndarray:
+        """Reconstruction error per row: mean over members and features."""
+        return (self._residuals(X) ** 2).mean(axis=(1, 2))
 
-        ``exclude`` holds, for training rows, their own reference index, so a
-        row is never its own neighbour.
+    def _neighbors(self, Xs: np.ndarray, exclude=None):
+        """Distances and indices of each row's reference neighbours.
+
+        ``Xs`` is already in ``distance_space_``. ``exclude`` holds, for
+        training rows, their own reference index, so a row is never its own
+        neighbour.
         """
-        index = self.neighbors_[space]
-        k = index.n_neighbors
-        if exclude is None or index.n_samples_fit_ <= k:
-            return index.kneighbors(X)
-        dist, idx = index.kneighbors(X, n_neighbors=k + 1)
-        own = np.full(len(X), -1)
+        k = self.neighbors_.n_neighbors
+        if exclude is None or self.neighbors_.n_samples_fit_ <= k:
+            return self.neighbors_.kneighbors(Xs)
+        dist, idx = self.neighbors_.kneighbors(Xs, n_neighbors=k + 1)
+        own = np.full(len(Xs), -1)
         own[exclude] = np.arange(len(exclude))
         keep = idx != own[:, None]
         # drop the row itself where present, else the farthest extra neighbour
         keep[keep.sum(axis=1) > k, -1] = False
-        return dist[keep].reshape(len(X), k), idx[keep].reshape(len(X), k)
-
-    def _neighbor_distances(self, X: np.ndarray, exclude=None) -> np.ndarray:
-        """Mean distance to the reference neighbours, ``(n, 2)``: one per space."""
-        return np.column_stack(
-            [
-                self._neighbors(s, Xs, exclude)[0].mean(axis=1)
-                for s, Xs in enumerate(self._spaces(X))
-            ]
-        )
+        return dist[keep].reshape(len(Xs), k), idx[keep].reshape(len(Xs), k)
 
     def _combine(self, errors: np.ndarray, neighbor: np.ndarray) -> np.ndarray:
-        """Outlier score: the four distances, each over its training median."""
-        return (np.column_stack([errors, neighbor]) / self.distance_scale_).sum(axis=1)
+        """Outlier score: both distances, each over its training median."""
+        return errors / self.distance_scale_[0] + neighbor / self.distance_scale_[1]
 
     # ------------------------------------------------------------ inference
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
-        errors = np.column_stack([(r**2).mean(axis=(1, 2)) for r in self._residuals(X)])
-        return -self._combine(errors, self._neighbor_distances(X))
+        neighbor = self._neighbors(self._in_space(X))[0].mean(axis=1)
+        return -self._combine(self._errors(X), neighbor)
 
     def score_samples(self, X):
         """Opposite of the outlier score of each row (higher is more normal).
@@ -337,8 +354,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            Minus the sum of the four distances, each over its training
-            median; typical training rows score about -4.
+            Minus the sum of the reconstruction error and the neighbour
+            distance, each over its training median; typical training rows
+            score about -2.
         """
         return self._score_samples(self._check_fitted_X(X))
 
@@ -379,8 +397,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         Every part of the score (``-score_samples``) is a sum over the
         features, so the split is exact: a reconstruction error is the mean
         of per-feature squared errors, and each neighbour distance
-        ``||x - n||`` is split in proportion to ``(x_j - n_j) ** 2``, in X's
-        units and in scaled units alike. Shares
+        ``||x - n||`` is split in proportion to ``(x_j - n_j) ** 2`` (both in
+        ``distance_space_``). Shares
         are normalized so each row sums to 1: a row pushed far out on one
         feature gives that feature the largest share.
 
@@ -396,15 +414,13 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             is one) when X had column names, otherwise an ndarray.
         """
         X_valid = self._check_fitted_X(X)
-        terms = np.zeros(X_valid.shape)
-        residuals = self._residuals(X_valid)
-        for s, (res, Xs) in enumerate(zip(residuals, self._spaces(X_valid), strict=True)):
-            recon = (res**2).mean(axis=1) / X_valid.shape[1]
-            dist, idx = self._neighbors(s, Xs)
-            squared = (Xs[:, None, :] - self._reference[s][idx]) ** 2  # (n, k, features)
-            split = squared / np.maximum(squared.sum(axis=2, keepdims=True), 1e-300)
-            neighbor = (split * dist[:, :, None]).mean(axis=1)
-            terms += recon / self.distance_scale_[s] + neighbor / self.distance_scale_[2 + s]
+        Xs = self._in_space(X_valid)
+        recon = (self._residuals(X_valid) ** 2).mean(axis=1) / X_valid.shape[1]
+        dist, idx = self._neighbors(Xs)
+        squared = (Xs[:, None, :] - self._reference[idx]) ** 2  # (n, k, features)
+        split = squared / np.maximum(squared.sum(axis=2, keepdims=True), 1e-300)
+        neighbor = (split * dist[:, :, None]).mean(axis=1)
+        terms = recon / self.distance_scale_[0] + neighbor / self.distance_scale_[1]
         shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), 1e-300)
         if not hasattr(self, "feature_names_in_"):
             return shares

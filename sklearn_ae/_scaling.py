@@ -7,14 +7,14 @@ tiny, so a small change at prediction time becomes tens or thousands of
 standard deviations and dominates every loss and score. :class:`StableScaler`
 centres like StandardScaler but bounds the scale from below:
 
-- **departure floor**: a column whose rows mostly sit on one value (its
-  mode) is scaled by at least ``departure_floor`` times the typical size of a
-  departure from that value (the root mean square of ``x - mode`` over the
-  rows that depart). A binary flag set on 1% of rows has a standard deviation
+- **departure floor**: a column is scaled by at least ``departure_floor``
+  times the typical size of a departure from its median (the root mean
+  square of ``x - median`` over the rows that differ from it); when one value
+  holds most rows, the median is that value. A binary flag set on 1% of rows has a standard deviation
   of 0.1 but departures of size 1, so it is scaled by
-  ``max(0.1, departure_floor * 1) = 0.5``. On a continuous column the
-  departures from the most common value are about ``sqrt(2)`` standard
-  deviations, so a floor of 0.5 (``0.5 * sqrt(2) < 1``) never binds there;
+  ``max(0.1, departure_floor * 1) = 0.5``. On a column where no value
+  dominates, the mean squared departure from the median is at most twice
+  the variance, so a floor of 0.5 (``0.5 * sqrt(2) < 1``) never binds there;
 - **numerically constant columns** (standard deviation below float32
   resolution relative to the column's magnitude, or exactly zero) get scale 1,
   as scikit-learn does for zero-variance features;
@@ -40,18 +40,19 @@ DEPARTURE_FLOOR = 0.5
 #: resolution: the network computes in float32).
 CONSTANT_RTOL = float(np.finfo(np.float32).eps)
 
-#: Rows used for the departure statistic (a seeded-free stride subsample).
+#: Rows used for the departure statistic (an evenly strided subsample).
 MAX_ROWS_FOR_MODE = 100_000
 
 
 def _departure_size(col: np.ndarray) -> float:
-    """Root mean square departure from the most common value (0 if none depart)."""
-    values, counts = np.unique(col, return_counts=True)
-    if values.size <= 1:
-        return 0.0
-    mode = values[counts.argmax()]
-    departures = values - mode
-    return float(np.sqrt(np.sum(counts * departures**2) / (col.size - counts.max())))
+    """Root mean square departure from the median, over the rows that depart.
+
+    When one value holds most rows (a rare flag, a blank pixel) the median is
+    that value, and this is the typical size of a departure from it.
+    """
+    median = np.median(col)
+    departures = col[col != median] - median
+    return float(np.sqrt(np.mean(departures**2))) if departures.size else 0.0
 
 
 class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -64,7 +65,7 @@ class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     departure_floor : float, default=0.5
         A column's scale is at least this share of the root mean square
-        departure from its most common value. 0 gives StandardScaler's scale
+        departure from its median (over the rows that depart from it). 0 gives StandardScaler's scale
         (with the constant-column and overflow guards kept).
 
     Attributes

@@ -29,8 +29,9 @@ def test_digits_border_pixels_are_not_blown_up():
     assert np.abs(standard).max() > 30  # a rare non-zero border pixel
     # a departure is at most 1 / departure_floor typical departures
     assert np.abs(scaled).max() <= 4 / StableScaler().departure_floor
-    # the pixels that vary a lot keep StandardScaler's scale exactly
-    busy = X.std(axis=0) > 3
+    # pixels with no dominant value keep StandardScaler's scale exactly
+    busy = (X == np.median(X, axis=0)).mean(axis=0) < 0.25
+    assert busy.sum() > 20
     np.testing.assert_allclose(scaled[:, busy], standard[:, busy])
 
 

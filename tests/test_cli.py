@@ -78,7 +78,8 @@ def test_outliers_scores_flags_and_explains(table, tmp_path):
     assert result.returncode == 0, result.stderr
     scores = pd.read_csv(out)
     assert list(scores.columns[:3]) == ["id", "outlier_score", "is_outlier"]
-    assert {"share_a", "share_b", "share_c", "share_latent"} <= set(scores.columns)
+    assert {"share_a", "share_b", "share_c"} <= set(scores.columns)
+    assert "share_latent" not in scores.columns  # the latent part is on the features
     assert scores["is_outlier"].mean() == pytest.approx(0.1, abs=1 / len(df))
     shares = scores.filter(like="share_")
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)

@@ -11,6 +11,7 @@ batched inference. Estimators customise it through a few hooks:
 from __future__ import annotations
 
 import copy
+import sys
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -247,14 +248,18 @@ class BaseAutoencoder(BaseEstimator):
         """Validate, scale and train; return the validated X."""
         warm = self.warm_start and hasattr(self, "net_")
         if warm:
-            previous = self.n_features_in_
-        X = self._validate_X(X, reset=True)
+            # validate against the fitted state without changing it, so a
+            # rejected refit leaves the fitted estimator usable
+            try:
+                X = self._validate_X(X, reset=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"warm_start=True continues the fitted network, but: {error} "
+                    "Set warm_start=False to refit."
+                ) from None
+        else:
+            X = self._validate_X(X, reset=True)
         self._check_hyperparameters(X)
-        if warm and X.shape[1] != previous:
-            raise ValueError(
-                f"warm_start=True but X has {X.shape[1]} features while the fitted "
-                f"network expects {previous}. Set warm_start=False to refit."
-            )
         y_enc = self._encode_target(y, fitting=not warm)
         device = resolve_device(self.device)
         if not warm:
@@ -351,7 +356,7 @@ class BaseAutoencoder(BaseEstimator):
                 "and the optimization hasn't converged yet (the loss still improved by "
                 "more than tol).",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=_caller_stacklevel(),
             )
 
     # ------------------------------------------------------------ inference
@@ -440,6 +445,21 @@ class BaseAutoencoder(BaseEstimator):
         if net is not None:
             # skorch maps a CUDA-trained net onto the CPU when CUDA is missing
             self.device_ = str(net.device)
+
+
+def _caller_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first frame outside the library.
+
+    Frames of sklearn_ae and of scikit-learn (``fit`` wrappers, ``Pipeline``,
+    ``fit_transform``) are skipped, so the warning names the user's line.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (module.startswith(("sklearn_ae.", "sklearn.")) or module in ("sklearn_ae", "sklearn")):
+            return level
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _is_cpu(device) -> bool:

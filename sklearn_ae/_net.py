@@ -180,16 +180,45 @@ class ELBOLoss(nn.Module):
         return (nll + weight * self.kl(mean, logvar)).mean()
 
 
+#: An epoch whose training loss exceeds the loss of the freshly initialised
+#: network by this factor has diverged, even while it is still finite.
+DIVERGENCE_FACTOR = 1e3
+
+DIVERGENCE_ADVICE = (
+    "Try a smaller learning_rate_init, keep standardize=True, add "
+    "batch_norm=True or a larger alpha, or clip extreme values in X."
+)
+
+
 class DivergenceGuard(Callback):
-    """Stop a fit whose loss stops being finite, with advice instead of NaNs."""
+    """Stop a diverging fit with advice instead of NaNs or finite garbage.
+
+    The loss of the untrained network on the first rows is measured when
+    training begins; an epoch whose training loss is not finite, or exceeds
+    ``DIVERGENCE_FACTOR`` times that starting loss, stops the fit with a
+    :class:`FloatingPointError`.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.initial_loss_ = None
+        if X is not None and len(X) and len(net.history) <= 1:
+            with torch.no_grad():
+                loss = net.validation_step(X[: min(len(X), 2048)])["loss"]
+            self.initial_loss_ = abs(float(loss))
 
     def on_epoch_end(self, net, **kwargs):
         # skorch already averaged the batch losses into the history: no extra sync
-        if not math.isfinite(net.history[-1, "train_loss"]):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
             raise FloatingPointError(
                 "The training loss became non-finite (NaN or inf): the fit diverged. "
-                "Try a smaller learning_rate_init, keep standardize=True, add "
-                "batch_norm=True or a larger alpha, or clip extreme values in X."
+                + DIVERGENCE_ADVICE
+            )
+        start = getattr(self, "initial_loss_", None)
+        if start is not None and loss > DIVERGENCE_FACTOR * max(start, 1e-3):
+            raise FloatingPointError(
+                f"The training loss rose from {start:.3g} at the start to {loss:.3g}: "
+                "the fit diverged. " + DIVERGENCE_ADVICE
             )
 
 

@@ -29,11 +29,11 @@ import json
 import time
 
 import numpy as np
+import splits
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
-import splits
 from sklearn_ae import AutoencoderTransformer, DenoisingAE
 
 NOISES = ("gaussian 0.1", "gaussian 0.2", "gaussian 0.3", "salt&pepper 20%")

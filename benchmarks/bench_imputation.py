@@ -22,12 +22,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import splits
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
-import splits
 from sklearn_ae import AEImputer
 
 ADBENCH_TABLES = ["6_cardio", "29_Pima", "47_yeast", "12_fault", "38_thyroid", "44_Wilt"]

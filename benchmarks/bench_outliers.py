@@ -39,13 +39,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import splits
 from joblib import Parallel, delayed
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
-
-import splits
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 OURS = "AEOutlierDetector"
@@ -182,7 +181,9 @@ def report(family: str, rows) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--family", nargs="+", choices=["tabular", "embeddings", "sklearn"],
+        "--family",
+        nargs="+",
+        choices=["tabular", "embeddings", "sklearn"],
         default=["tabular", "embeddings", "sklearn"],
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=list(splits.REPORT_SEEDS))

@@ -53,7 +53,8 @@ def main() -> None:
         )
         for column in cause.unique():
             pick = cause == column
-            print(f"  {column}: {pick.sum()} rows, top share on it in {np.mean(top[pick] == column):.0%}")
+            hit = np.mean(top[pick] == column)
+            print(f"  {column}: {pick.sum()} rows, top share on it in {hit:.0%}")
     rng = np.random.RandomState(0)
     base = df.iloc[rng.choice(len(df), 200, replace=False)]
     hits = []

@@ -33,12 +33,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import splits
 from joblib import Parallel, delayed
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestNeighbors
-
-import splits
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "data"
 COMPONENTS = ("weighted", "latent", "recon", "knn_input", "recon_raw", "knn_raw", "knn_code")
@@ -81,8 +80,12 @@ def components(model, X_train, X_test, k=5):
         tr[comp] = _knn(tr[space], tr[space], k, True)
         te[comp] = _knn(tr[space], te[space], k, False)
     m = tr["codes"].shape[1]
-    tr["knn_code"] = np.mean([_knn(tr["codes"][:, i], tr["codes"][:, i], k, True) for i in range(m)], 0)
-    te["knn_code"] = np.mean([_knn(tr["codes"][:, i], te["codes"][:, i], k, False) for i in range(m)], 0)
+    tr["knn_code"] = np.mean(
+        [_knn(tr["codes"][:, i], tr["codes"][:, i], k, True) for i in range(m)], 0
+    )
+    te["knn_code"] = np.mean(
+        [_knn(tr["codes"][:, i], te["codes"][:, i], k, False) for i in range(m)], 0
+    )
     return {c: te[c] / max(np.median(tr[c]), 1e-12) for c in COMPONENTS}
 
 
@@ -112,10 +115,10 @@ def one(path: Path, seed: int, floors, trainings):
         model.fit(X_tr)
         comp = components(model, X_tr, X_te)
         for combo in COMBOS:
-                s = sum(comp[c] for c in combo)
-                label = f"floor={floor} {training} " + "+".join(combo)
-                auc, ap = roc_auc_score(y_te, s), average_precision_score(y_te, s)
-                rows.append((path.stem, seed, label, auc, ap))
+            s = sum(comp[c] for c in combo)
+            label = f"floor={floor} {training} " + "+".join(combo)
+            auc, ap = roc_auc_score(y_te, s), average_precision_score(y_te, s)
+            rows.append((path.stem, seed, label, auc, ap))
     from pyod.models.ecod import ECOD
     from pyod.models.knn import KNN
     from sklearn.ensemble import IsolationForest
@@ -127,7 +130,9 @@ def one(path: Path, seed: int, floors, trainings):
     ):
         est.fit(X_tr)
         s = sign * (est.score_samples(X_te) if sign < 0 else est.decision_function(X_te))
-        rows.append((path.stem, seed, name, roc_auc_score(y_te, s), average_precision_score(y_te, s)))
+        rows.append(
+            (path.stem, seed, name, roc_auc_score(y_te, s), average_precision_score(y_te, s))
+        )
     return rows
 
 
@@ -145,14 +150,18 @@ def main(argv=None):
         paths += [
             ROOT / "adbench_embeddings" / f"{n}.npz" for n in splits.OUTLIER_EMBEDDINGS["tuning"]
         ]
-    jobs = [delayed(one)(p, s, args.floors, args.training) for p in paths for s in splits.TUNING_SEEDS]
+    jobs = [
+        delayed(one)(p, s, args.floors, args.training) for p in paths for s in splits.TUNING_SEEDS
+    ]
     rows = [r for chunk in Parallel(n_jobs=args.n_jobs)(jobs) for r in chunk]
     emb = set(splits.OUTLIER_EMBEDDINGS["tuning"])
     for fam, keep in (("tabular", lambda d: d not in emb), ("embeddings", lambda d: d in emb)):
         sub = [r for r in rows if keep(r[0])]
         if not sub:
             continue
-        print(f"\n== {fam} tuning half, seeds {splits.TUNING_SEEDS}: mean over tables of seed means")
+        print(
+            f"\n== {fam} tuning half, seeds {splits.TUNING_SEEDS}: mean over tables of seed means"
+        )
         table = {}
         for name in dict.fromkeys(r[2] for r in sub):
             per = [

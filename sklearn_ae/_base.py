@@ -456,7 +456,7 @@ def _caller_stacklevel() -> int:
     frame, level = sys._getframe(1), 1
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if not (module.startswith(("sklearn_ae.", "sklearn.")) or module in ("sklearn_ae", "sklearn")):
+        if module.split(".")[0] not in ("sklearn_ae", "sklearn"):
             return level
         frame, level = frame.f_back, level + 1
     return level

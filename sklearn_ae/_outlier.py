@@ -28,6 +28,11 @@ AUTO_FENCE = 3.0
 EXPLAIN_STEPS = 32
 
 
+def _mahalanobis(einsum, centred, precision):
+    """Squared Mahalanobis distance per row and member (``numpy`` or ``torch`` einsum)."""
+    return einsum("nmi,mij,nmj->nm", centred, precision, centred)
+
+
 @fill_docs(hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"', batch_size="64")
 class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an ensemble of autoencoders.
@@ -252,7 +257,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             The fitted detector.
         """
         X = self._fit(X)
-        self._explain_baseline = self._scale(X).mean(axis=0)
+        # the training mean in scaled units (every scaler here is affine)
+        self._explain_baseline = self._scale(X.mean(axis=0, keepdims=True))[0]
         residuals, codes = self._member_outputs(X)
         self._fit_distances(residuals, codes)
         scores = -self._distances(residuals, codes).sum(axis=1)
@@ -299,7 +305,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         """Per member: weighted reconstruction error and latent distance."""
         weighted = (residuals / self.residual_scale_) ** 2  # (n, members, features)
         centred = codes - self.code_mean_
-        latent = np.einsum("nmi,mij,nmj->nm", centred, self.code_precision_, centred)
+        latent = _mahalanobis(np.einsum, centred, self.code_precision_)
         if per_feature:
             return weighted / weighted.shape[2], latent
         return np.stack([weighted.mean(axis=2), latent], axis=2)  # (n, members, 2)
@@ -383,7 +389,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             for alpha in (np.arange(steps) + 0.5) / steps:
                 point = (base + alpha * (x - base)).requires_grad_(True)
                 c = module.encode(point) - mean
-                latent = torch.einsum("nmi,mij,nmj->nm", c, precision, c)
+                latent = _mahalanobis(torch.einsum, c, precision)
                 for m in range(n_members):
                     (grad,) = torch.autograd.grad(latent[:, m].sum(), point, retain_graph=True)
                     total[:, m] += grad

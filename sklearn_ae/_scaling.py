@@ -10,8 +10,8 @@ centres like StandardScaler but bounds the scale from below:
 - **departure floor**: a column is scaled by at least ``departure_floor``
   times the typical size of a departure from its median (the root mean
   square of ``x - median`` over the rows that differ from it); when one value
-  holds most rows, the median is that value. A binary flag set on 1% of rows has a standard deviation
-  of 0.1 but departures of size 1, so it is scaled by
+  holds most rows, the median is that value. A binary flag set on 1% of rows
+  has a standard deviation of 0.1 but departures of size 1, so it is scaled by
   ``max(0.1, departure_floor * 1) = 0.5``. On a column where no value
   dominates, the mean squared departure from the median is at most twice
   the variance, so a floor of 0.5 (``0.5 * sqrt(2) < 1``) never binds there;
@@ -65,8 +65,9 @@ class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     departure_floor : float, default=0.5
         A column's scale is at least this share of the root mean square
-        departure from its median (over the rows that depart from it). 0 gives StandardScaler's scale
-        (with the constant-column and overflow guards kept).
+        departure from its median (over the rows that depart from it). 0
+        gives StandardScaler's scale (with the constant-column and overflow
+        guards kept).
 
     Attributes
     ----------

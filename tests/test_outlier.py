@@ -263,8 +263,10 @@ def test_explain_credits_the_latent_part_to_the_feature_that_moves_the_code(labe
     residuals, codes = detector._member_outputs(X[:6])
     _, latent = detector._raw_distances(residuals, codes, per_feature=True)
     _, at_mean = detector._raw_distances(
-        *detector._member_outputs(detector.scaler_.inverse_transform(
-            detector._explain_baseline[None, :])), per_feature=True
+        *detector._member_outputs(
+            detector.scaler_.inverse_transform(detector._explain_baseline[None, :])
+        ),
+        per_feature=True,
     )
     # integrated gradients are complete: credits add up to the rise in distance
     # (up to the 32-step midpoint rule across ReLU kinks)

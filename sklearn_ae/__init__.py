@@ -4,6 +4,7 @@ from ._autoencoder import AutoencoderTransformer
 from ._denoising import DenoisingAE
 from ._imputer import AEImputer
 from ._outlier import AEOutlierDetector
+from ._persistence import load
 from ._vae import VAEGenerator
 
 try:
@@ -18,4 +19,5 @@ __all__ = [
     "DenoisingAE",
     "VAEGenerator",
     "__version__",
+    "load",
 ]

@@ -128,6 +128,17 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _n_features_out(self):
         return self.n_components_
 
+    def _onnx_methods(self) -> tuple:
+        return ("transform", "inverse_transform")
+
+    def _onnx_graph(self, method: str):
+        from ._export import InferenceGraph
+
+        graph = InferenceGraph(self)
+        if method == "transform":
+            return graph, lambda g, X: g.module.encode(*g.scale(X)), self.n_features_in_
+        return graph, lambda g, Z: g.unscale(g.module.link(g.module.decode(Z))), self.n_components_
+
     def transform(self, X):
         """Encode X into its codes.
 

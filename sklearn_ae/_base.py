@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import sys
 import warnings
+from collections import defaultdict
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -24,6 +25,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.history import History
 from skorch.utils import noop
 
 from ._compat import Interval, StrOptions, _fit_context, validate_data
@@ -278,9 +280,14 @@ class BaseAutoencoder(BaseEstimator):
                 net.module_.to(device)
                 net.criterion_.to(device)
             else:
-                net = self._make_net(
-                    X.shape[1], X.shape[0], seed, device, X_scaled, y_enc is not None
-                )
+                # what rebuilds this net (sklearn_ae.load): seeds, batch size, labels
+                self._net_args = {
+                    "n_samples": X.shape[0],
+                    "seed": seed,
+                    "conditional": y_enc is not None,
+                }
+                corruption = self._build_corruption(seed, X_scaled)
+                net = self._make_net(X.shape[1], device, corruption, **self._net_args)
                 net.initialize()
             net.partial_fit(table)
         self.net_ = net
@@ -289,7 +296,7 @@ class BaseAutoencoder(BaseEstimator):
         return X
 
     def _make_net(
-        self, n_features, n_samples, seed, device, X_scaled, conditional=False
+        self, n_features, device, corruption, *, n_samples, seed, conditional=False
     ) -> AutoencoderNet:
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -332,7 +339,7 @@ class BaseAutoencoder(BaseEstimator):
             callbacks=callbacks,
             verbose=int(self.verbose),
             device=str(device),
-            corruption=self._build_corruption(seed, X_scaled),
+            corruption=corruption,
             conditional=conditional,
             **{f"optimizer__{k}": v for k, v in extra.items()},
             optimizer__weight_decay=self.alpha,
@@ -438,13 +445,141 @@ class BaseAutoencoder(BaseEstimator):
         """
         return self._reconstruct(self._check_fitted_X(X))
 
+    # ----------------------------------------------------------- persistence
+    def save(self, path):
+        """Save the fitted estimator to one file, without pickle.
+
+        The file is in the `safetensors` layout: arrays and network weights
+        as named tensors, hyper-parameters and the rest of the fitted state
+        as JSON in its header. :func:`sklearn_ae.load` reads it back without
+        running any pickle, on the CPU when the GPU it was fitted on is
+        missing. The optimizer's state is saved only with ``warm_start=True``
+        (the one case that continues training from it).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (conventionally ``*.safetensors``).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sklearn.datasets import load_wine
+        >>> from sklearn_ae import AEOutlierDetector, load
+        >>> X = load_wine().data
+        >>> detector = AEOutlierDetector(max_iter=3, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "detector.safetensors")
+        >>> detector.save(path)
+        >>> bool((load(path).score_samples(X) == detector.score_samples(X)).all())
+        True
+        """
+        from ._persistence import save
+
+        save(self, path)
+
+    def to_onnx(self, path=None, *, method=None):
+        """Export an inference method to ONNX, with the scaling folded in.
+
+        The graph takes the raw float32 rows ``X`` (with NaN where the
+        estimator accepts missing values) and returns what the method
+        returns, so onnxruntime alone serves the model. Needs the optional
+        packages ``onnx`` and ``onnxscript`` (``pip install 'sklearn-ae[onnx]'``).
+
+        Parameters
+        ----------
+        path : str or path-like, default=None
+            Where to write the ``.onnx`` file; None only returns the model.
+        method : str, default=None
+            The method to export; None takes the estimator's first one:
+            ``"transform"`` for AutoencoderTransformer, DenoisingAE and
+            AEImputer (``"inverse_transform"`` also for the first two) and
+            ``"score_samples"`` (or ``"decision_function"``) for
+            AEOutlierDetector. VAEGenerator cannot be exported.
+
+        Returns
+        -------
+        model : onnx.ModelProto
+            The exported graph: input ``"X"`` with a dynamic batch axis,
+            output named after the method.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import onnxruntime
+        >>> from sklearn.datasets import load_wine
+        >>> from sklearn_ae import AutoencoderTransformer
+        >>> X = load_wine().data
+        >>> ae = AutoencoderTransformer(max_iter=3, random_state=0).fit(X)
+        >>> model = ae.to_onnx()
+        >>> session = onnxruntime.InferenceSession(model.SerializeToString())
+        >>> codes = session.run(None, {"X": X.astype(np.float32)})[0]
+        >>> bool(np.allclose(codes, ae.transform(X), rtol=1e-5, atol=1e-5))
+        True
+        """
+        from ._export import to_onnx
+
+        return to_onnx(self, path, method=method)
+
+    def _onnx_methods(self) -> tuple:
+        """Names of the methods :meth:`to_onnx` can export (first is the default)."""
+        return ()
+
+    def _onnx_unsupported_reason(self) -> str:
+        return "it has no exportable inference method."
+
+    def _onnx_graph(self, method: str):
+        """``(graph, fn, n_inputs)``: ``fn(graph, X)`` computes ``method`` in torch."""
+        raise NotImplementedError
+
+    def _restore_net(self, device, *, module_state, corruption, history, optimizer_state):
+        """Rebuild ``net_`` on ``device`` from saved weights (see :func:`sklearn_ae.load`)."""
+        net = self._make_net(self.n_features_in_, device, corruption, **self._net_args)
+        with seeded_torch(0, device):  # initialisation draws weights we overwrite
+            net.initialize()
+        net.module_.load_state_dict(module_state)
+        if optimizer_state is not None:
+            net.optimizer_.load_state_dict(optimizer_state)
+        net.history = History(history)
+        self.net_ = net
+        self.device_ = str(device)
+
     # --------------------------------------------------------------- pickle
+    def __getstate__(self):
+        # (object.__getstate__ hands out the live __dict__ itself: copy it)
+        state = dict(super().__getstate__())
+        if state.get("net_") is not None:
+            state["net_"] = lean_net(state["net_"], keep_optimizer=self.warm_start)
+        return state
+
     def __setstate__(self, state):
         super().__setstate__(state)
         net = self.__dict__.get("net_")
         if net is not None:
+            net.module, net.criterion = net.module_, net.criterion_
             # skorch maps a CUDA-trained net onto the CPU when CUDA is missing
             self.device_ = str(net.device)
+
+
+def lean_net(net: AutoencoderNet, *, keep_optimizer: bool) -> AutoencoderNet:
+    """A shallow copy of a fitted net without what inference does not need.
+
+    The per-batch records of the history are emptied (the per-epoch losses
+    stay) and, unless ``keep_optimizer`` (``warm_start=True`` continues
+    training with them), so are the optimizer's moment estimates: a pickled
+    model then holds little more than its weights. The live net is untouched.
+    """
+    # (copy.copy would round-trip module_ and optimizer_ through skorch's pickling)
+    lean = object.__new__(type(net))
+    lean.__dict__.update(net.__dict__)
+    # the init parameters are the very instances skorch trains as module_ and
+    # criterion_, which it pickles apart: name their classes, not a second copy
+    lean.module, lean.criterion = type(net.module_), type(net.criterion_)
+    lean.history = History([{**row, "batches": []} for row in net.history])
+    if not keep_optimizer and getattr(net, "optimizer_", None) is not None:
+        optimizer = copy.copy(net.optimizer_)
+        optimizer.state = defaultdict(dict)
+        lean.optimizer_ = optimizer
+    return lean
 
 
 def _caller_stacklevel() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+import torch
 from sklearn.base import TransformerMixin
 
 from ._base import BaseAutoencoder
@@ -201,6 +202,26 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         if not self.keep_empty_features:
             filled = filled[:, ~self._empty_features]
         return filled
+
+    def _onnx_methods(self) -> tuple:
+        return ("transform",)
+
+    def _onnx_graph(self, method: str):
+        from ._export import InferenceGraph
+
+        kept = np.flatnonzero(self.keep_empty_features | ~self._empty_features)
+        graph = InferenceGraph(self, {"empty": self._empty_features, "kept": kept})
+        rounds = self.max_impute_iter
+
+        def impute(g, X):  # as transform, in torch
+            X = torch.where(g.empty, torch.zeros_like(X), X)
+            missing = torch.isnan(X)
+            filled = torch.where(missing, g.reconstruct(X), X)
+            for _ in range(rounds):
+                filled = torch.where(missing, g.reconstruct(filled), X)
+            return torch.index_select(filled, 1, g.kept)
+
+        return graph, impute, self.n_features_in_
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features: the input names, less dropped empty ones.

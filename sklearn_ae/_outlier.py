@@ -33,6 +33,19 @@ def _mahalanobis(einsum, centred, precision):
     return einsum("nmi,mij,nmj->nm", centred, precision, centred)
 
 
+def _raw_distances(residuals, codes, residual_scale, code_mean, code_precision, per_feature=False):
+    """Per member: weighted reconstruction error and latent distance.
+
+    Works on NumPy arrays and on torch tensors alike (the ONNX graph).
+    """
+    xp = torch if isinstance(residuals, torch.Tensor) else np
+    weighted = (residuals / residual_scale) ** 2  # (n, members, features)
+    latent = _mahalanobis(xp.einsum, codes - code_mean, code_precision)
+    if per_feature:
+        return weighted / weighted.shape[2], latent
+    return xp.stack([weighted.mean(axis=2), latent], axis=2)  # (n, members, 2)
+
+
 @fill_docs(hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"', batch_size="64")
 class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an ensemble of autoencoders.
@@ -303,16 +316,33 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
 
     def _raw_distances(self, residuals, codes, per_feature=False):
         """Per member: weighted reconstruction error and latent distance."""
-        weighted = (residuals / self.residual_scale_) ** 2  # (n, members, features)
-        centred = codes - self.code_mean_
-        latent = _mahalanobis(np.einsum, centred, self.code_precision_)
-        if per_feature:
-            return weighted / weighted.shape[2], latent
-        return np.stack([weighted.mean(axis=2), latent], axis=2)  # (n, members, 2)
+        stats = self.residual_scale_, self.code_mean_, self.code_precision_
+        return _raw_distances(residuals, codes, *stats, per_feature=per_feature)
 
     def _distances(self, residuals, codes) -> np.ndarray:
         """Scaled distances ``(n, 2)``: reconstruction and latent parts."""
         return (self._raw_distances(residuals, codes) / self.distance_scale_).mean(axis=1)
+
+    # ------------------------------------------------------------------ ONNX
+    def _onnx_methods(self) -> tuple:
+        return ("score_samples", "decision_function")
+
+    def _onnx_graph(self, method: str):
+        from ._export import InferenceGraph
+
+        names = ("residual_scale_", "code_mean_", "code_precision_", "distance_scale_")
+        graph = InferenceGraph(self, {name[:-1]: getattr(self, name) for name in names})
+        offset = self.offset_ if method == "decision_function" else 0.0
+
+        def score(g, X):  # as score_samples (and decision_function), in torch
+            x, _ = g.scale(X)
+            code = g.module.encode(x)
+            residuals = x.unsqueeze(1) - g.module.link(g.module.decode(code))
+            stats = g.residual_scale, g.code_mean, g.code_precision
+            raw = _raw_distances(residuals, code, *stats)
+            return -(raw / g.distance_scale).mean(dim=1).sum(dim=1) - offset
+
+        return graph, score, self.n_features_in_
 
     # ------------------------------------------------------------ inference
     def _score_samples(self, X: np.ndarray) -> np.ndarray:

@@ -428,6 +428,13 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         if self.scaler_.blocks_:
             self.category_offsets_ = offsets
 
+    def _onnx_unsupported_reason(self) -> str:
+        return (
+            "its inputs and outputs pass through a quantile transform and one-hot "
+            "encoding of mixed columns outside the network. Export the network itself "
+            "(net_.module_) with torch.onnx.export if you need it."
+        )
+
     # ------------------------------------------------------------ inference
     def _output(self, X):
         """The kind of object that was fitted, from a decoded DataFrame."""

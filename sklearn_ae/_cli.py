@@ -8,21 +8,29 @@ Examples::
     sklearn-ae impute data.csv -o filled.csv
     sklearn-ae demo
 
-Every command reads the table with pandas (``.csv``, ``.tsv``, ``.parquet``),
-keeps the ``--id-column`` columns out of the model (and copies them to the
-output), fits the estimator (or loads one with ``--model``), and writes the
-result as CSV (or Parquet, from the output's suffix; stdout without ``-o``).
+Every command reads the table with pandas (``.csv``, ``.tsv``, ``.parquet``,
+also gzip/bz2/xz/zip compressed; the delimiter of a text table is sniffed
+among comma, semicolon, tab and bar), keeps the ``--id-column`` columns out
+of the model (and copies them to the output), fits the estimator (or loads
+one saved with ``--save-model``, in sklearn_ae's pickle-free format, with
+``--model``), and writes the result as CSV, TSV or Parquet from the output's
+suffix (stdout without ``-o``). Output paths are checked before any fitting.
 Errors are one line on stderr and a non-zero exit status.
 """
 
 from __future__ import annotations
 
 import argparse
+import bz2
 import contextlib
+import csv
+import gzip
+import lzma
 import os
-import pickle
+import re
 import sys
 import warnings
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +46,65 @@ class CLIError(Exception):
 
 
 # ---------------------------------------------------------------- table I/O
+#: Compression suffixes pandas understands, and how to peek into each.
+COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zip": None}
+
+#: Delimiters a text table may use.
+DELIMITERS = ",;\t|"
+
+#: A number written with a decimal comma ("3,14"), as in semicolon-separated files.
+DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(\.\d{3})*,\d+\s*$")
+
+
+def _kind(file: Path) -> str:
+    """The table's suffix without a compression suffix (``data.tsv.gz`` -> ``.tsv``)."""
+    suffixes = [s.lower() for s in file.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED:
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _peek(file: Path, size: int = 65536) -> str:
+    """The first characters of a (possibly compressed) text file."""
+    suffix = file.suffix.lower()
+    if suffix == ".zip":
+        with zipfile.ZipFile(file) as archive:
+            names = archive.namelist()
+            raw = archive.open(names[0]).read(size) if names else b""
+    else:
+        with COMPRESSED.get(suffix, open)(file, "rb") as fh:
+            raw = fh.read(size)
+    return raw.decode("utf-8", errors="replace")
+
+
+def sniff_delimiter(file: Path) -> str:
+    """The delimiter of a text table: sniffed, else tab for ``.tsv``, else comma."""
+    default = "\t" if _kind(file) == ".tsv" else ","
+    sample = _peek(file)
+    lines = sample.splitlines()[:50]
+    if len(sample) == 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    if not lines:
+        return default
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return default
+
+
+def _decimal_commas(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns that are all decimal-comma numbers become floats."""
+    for name in table.columns:
+        col = table[name]
+        if col.dtype == object:
+            values = col.dropna().astype(str)
+            if len(values) and values.str.match(DECIMAL_COMMA).all():
+                table[name] = pd.to_numeric(
+                    col.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+                )
+    return table
+
+
 def read_table(path: str) -> pd.DataFrame:
     file = Path(path)
     if not file.exists():
@@ -45,19 +112,35 @@ def read_table(path: str) -> pd.DataFrame:
     if file.is_dir():
         raise CLIError(f"{path} is a directory, not a table")
     try:
-        if file.suffix.lower() in PARQUET:
+        if _kind(file) in PARQUET:
             table = pd.read_parquet(file)
         else:
-            table = pd.read_csv(file, sep="\t" if file.suffix.lower() == ".tsv" else ",")
+            sep = sniff_delimiter(file)
+            table = pd.read_csv(file, sep=sep)
+            if sep == ";":
+                table = _decimal_commas(table)
     except ImportError as exc:
         raise CLIError(f"reading Parquet needs pyarrow or fastparquet ({exc})") from None
     except pd.errors.EmptyDataError:
         raise CLIError(f"{path} is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, zipfile.BadZipFile) as exc:
         raise CLIError(f"could not read {path}: {str(exc).splitlines()[0]}") from None
     if table.shape[0] == 0 or table.shape[1] == 0:
         raise CLIError(f"{path} has no data rows (shape {table.shape[0]} x {table.shape[1]})")
     return table
+
+
+def check_output(path: str | None, what: str) -> None:
+    """Refuse, before any fitting, an output path that cannot be written."""
+    if path is None:
+        return
+    file = Path(path)
+    if file.is_dir():
+        raise CLIError(f"{what} {path} is a directory; give a file name")
+    if not file.parent.is_dir():
+        raise CLIError(f"{what} folder does not exist: {file.parent}")
+    if not os.access(file.parent, os.W_OK):
+        raise CLIError(f"{what} folder is not writable: {file.parent}")
 
 
 def write_table(table: pd.DataFrame, path: str | None) -> None:
@@ -65,15 +148,14 @@ def write_table(table: pd.DataFrame, path: str | None) -> None:
         table.to_csv(sys.stdout, index=False)
         return
     file = Path(path)
-    if file.parent and not file.parent.exists():
-        raise CLIError(f"output folder does not exist: {file.parent}")
-    if file.suffix.lower() in PARQUET:
+    check_output(path, "output")
+    if _kind(file) in PARQUET:
         try:
             table.to_parquet(file, index=False)
         except ImportError as exc:
             raise CLIError(f"writing Parquet needs pyarrow or fastparquet ({exc})") from None
-    else:
-        table.to_csv(file, index=False)
+    else:  # compression follows the suffix (pandas infers it)
+        table.to_csv(file, index=False, sep="\t" if _kind(file) == ".tsv" else ",")
     print(f"wrote {len(table)} rows to {path}", file=sys.stderr)
 
 
@@ -106,14 +188,24 @@ def with_ids(ids: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ models
 def load_model(path: str, expected: type):
+    """A model saved with ``--save-model``: the safe format, never a pickle."""
+    from ._persistence import load
+
     file = Path(path)
     if not file.exists():
         raise CLIError(f"model file not found: {path}")
+    if file.is_dir():
+        raise CLIError(f"{path} is a directory, not a model file")
     try:
-        with file.open("rb") as fh:
-            model = pickle.load(fh)  # noqa: S301 - the user's own saved model
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is one message
-        raise CLIError(f"could not load a model from {path}: {exc}") from None
+        model = load(file)
+    except ValueError as exc:
+        hint = ""
+        if file.read_bytes()[:1] == b"\x80":
+            hint = (
+                " (it looks like a pickle, which the command line does not load because "
+                "loading a pickle can run any code: save the model with est.save(path))"
+            )
+        raise CLIError(f"could not load a model from {path}: {exc}{hint}") from None
     if not isinstance(model, expected):
         raise CLIError(
             f"{path} holds a {type(model).__name__}; this command needs {expected.__name__}"
@@ -138,8 +230,7 @@ def fit_or_load(args, make, data, y=None):
         warnings.simplefilter("ignore")
         estimator.fit(data) if y is None else estimator.fit(data, y)
     if args.save_model:
-        with open(args.save_model, "wb") as fh:
-            pickle.dump(estimator, fh)
+        estimator.save(args.save_model)
         print(f"saved the fitted model to {args.save_model}", file=sys.stderr)
     return estimator
 
@@ -205,6 +296,12 @@ def cmd_generate(args):
 def cmd_demo(args):
     from ._demo import run
 
+    folder = Path(args.output_dir)
+    if folder.exists() and not folder.is_dir():
+        raise CLIError(f"--output-dir {folder} is a file; give a folder for the demo's figures")
+    if not folder.exists() and not folder.parent.is_dir():
+        raise CLIError(f"--output-dir's parent folder does not exist: {folder.parent}")
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run(args.output_dir, args.n_components, args.seed, args.max_iter)
@@ -235,8 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     def table_command(name, help_text, func):
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        cmd.add_argument("input", help="CSV, TSV or Parquet table with a header row")
-        cmd.add_argument("-o", "--output", help="output file (.csv or .parquet); stdout if omitted")
+        cmd.add_argument(
+            "input",
+            help="CSV, TSV or Parquet table with a header row (may be .gz/.bz2/.xz/.zip; "
+            "the delimiter is sniffed)",
+        )
+        cmd.add_argument(
+            "-o",
+            "--output",
+            help="output file (.csv, .tsv or .parquet, optionally .gz); stdout if omitted",
+        )
         cmd.add_argument(
             "--id-column",
             action="append",
@@ -247,8 +352,16 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         cmd.add_argument("--max-iter", type=int, help="training epochs (the estimator's default)")
         cmd.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-        cmd.add_argument("--save-model", metavar="PATH", help="pickle the fitted estimator here")
-        cmd.add_argument("--model", metavar="PATH", help="use this saved estimator: no fitting")
+        cmd.add_argument(
+            "--save-model",
+            metavar="PATH",
+            help="save the fitted estimator here (safetensors; no pickle)",
+        )
+        cmd.add_argument(
+            "--model",
+            metavar="PATH",
+            help="use an estimator saved with --save-model: no fitting",
+        )
         cmd.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,
@@ -288,6 +401,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_output(getattr(args, "output", None) if args.command != "demo" else None, "output")
+        check_output(getattr(args, "save_model", None), "--save-model")
         result = args.func(args)
         if isinstance(result, pd.DataFrame):
             write_table(result, args.output)

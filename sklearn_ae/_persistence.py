@@ -171,9 +171,7 @@ class _Encoder:
         if isinstance(obj, tuple):
             return {"__tuple__": [self(v, f"{path}.{i}") for i, v in enumerate(obj)]}
         if isinstance(obj, dict):
-            return {
-                "__dict__": [[self(k, path), self(v, f"{path}.{k}")] for k, v in obj.items()]
-            }
+            return {"__dict__": [[self(k, path), self(v, f"{path}.{k}")] for k, v in obj.items()]}
         if isinstance(obj, np.dtype):
             return {"__dtype__": obj.str}
         if isinstance(obj, pd.CategoricalDtype):
@@ -295,9 +293,7 @@ def save(estimator, path) -> None:
         ),
         # Adam's moments only matter to a warm_start refit
         "optimizer": (
-            encode(net.optimizer_.state_dict(), "net_.optimizer_")
-            if estimator.warm_start
-            else None
+            encode(net.optimizer_.state_dict(), "net_.optimizer_") if estimator.warm_start else None
         ),
     }
     metadata = {
@@ -365,7 +361,9 @@ def load(path, *, device=None):
         fitted = decode(json.loads(metadata["fitted"]))
         network = json.loads(metadata["network"])
     except (KeyError, json.JSONDecodeError) as error:
-        raise ValueError(f"{os.fspath(path)!r} is an incomplete sklearn_ae model: {error}") from None
+        raise ValueError(
+            f"{os.fspath(path)!r} is an incomplete sklearn_ae model: {error}"
+        ) from None
     accepted = set(inspect.signature(cls).parameters)
     unknown = sorted(set(params) - accepted)
     if unknown:

@@ -46,7 +46,7 @@ def test_console_script_is_declared():
 
 def test_reduce_writes_codes_with_ids_and_reuses_a_saved_model(table, tmp_path):
     path, df = table
-    out, model = tmp_path / "emb.csv", tmp_path / "model.pkl"
+    out, model = tmp_path / "emb.csv", tmp_path / "model.safetensors"
     args = ["reduce", path, "-k", "2", "-o", out, "--id-column", "id", "--save-model", model]
     result = cli(*args, *FAST)
     assert result.returncode == 0, result.stderr
@@ -143,7 +143,7 @@ def test_generate_mixed_table_is_seeded(tmp_path, rng):
         (lambda p, d: ["reduce", p, "--id-column", "nope"], "unknown column 'nope'"),
         (lambda p, d: ["outliers", d / "empty.csv"], "empty"),
         (lambda p, d: ["outliers", d / "header.csv"], "no data rows"),
-        (lambda p, d: ["impute", p, "--id-column", "id", "--model", d / "none.pkl"], "model file"),
+        (lambda p, d: ["impute", p, "--id-column", "id", "--model", d / "none.safetensors"], "model file"),
     ],
     ids=["missing-file", "non-numeric", "unknown-column", "empty-file", "empty-table", "no-model"],
 )
@@ -162,7 +162,7 @@ def test_bad_input_is_one_line_and_non_zero(table, tmp_path, make_args, message)
 
 def test_wrong_model_kind_is_refused(table, tmp_path):
     path, _ = table
-    model = tmp_path / "reduce.pkl"
+    model = tmp_path / "reduce.safetensors"
     assert cli("reduce", path, "--id-column", "id", "--save-model", model, *FAST).returncode == 0
     result = cli("outliers", path, "--id-column", "id", "--model", model)
     assert result.returncode == 1
@@ -182,3 +182,56 @@ def test_demo_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "PCA" in result.stdout
     assert (tmp_path / "demo" / "embedding.png").exists()
+
+
+# ------------------------------------------------- formats, paths, safe models
+def test_pickles_are_not_loaded(table, tmp_path):
+    import pickle
+
+    from sklearn_ae import AutoencoderTransformer
+
+    path, df = table
+    model = AutoencoderTransformer(max_iter=2).fit(df[["a", "b", "c"]])
+    pickled = tmp_path / "model.pkl"
+    pickled.write_bytes(pickle.dumps(model))
+    result = cli("reduce", path, "--id-column", "id", "--model", pickled)
+    assert result.returncode == 1
+    assert "looks like a pickle" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--save-model", "-o"])
+def test_unwritable_paths_fail_before_fitting(table, tmp_path, flag):
+    path, _ = table
+    target = tmp_path / "no" / "such" / "folder" / "file.csv"
+    # a fit of 100,000 epochs would run far past the timeout: the check comes first
+    result = cli("reduce", path, "--id-column", "id", flag, target, "--max-iter", "100000")
+    assert result.returncode == 1
+    assert "folder does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_refuses_a_file_as_output_dir(tmp_path):
+    existing = tmp_path / "taken.txt"
+    existing.write_text("x")
+    result = cli("demo", "-o", existing)
+    assert result.returncode == 1
+    assert "is a file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_delimiters_compression_and_output_format(table, tmp_path):
+    path, df = table
+    semicolon = tmp_path / "data_semicolon.csv"
+    semicolon.write_text(df.to_csv(index=False, sep=";", decimal=","))
+    tsv_gz = tmp_path / "data.tsv.gz"
+    df.to_csv(tsv_gz, index=False, sep="\t")
+    out_tsv, out_gz = tmp_path / "codes.tsv", tmp_path / "codes.csv.gz"
+    first = cli("reduce", semicolon, "--id-column", "id", "-o", out_tsv, *FAST)
+    second = cli("reduce", tsv_gz, "--id-column", "id", "-o", out_gz, *FAST)
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert out_tsv.read_text().splitlines()[0].split("\t")[0] == "id"
+    codes_tsv = pd.read_csv(out_tsv, sep="\t")
+    codes_gz = pd.read_csv(out_gz)  # pandas infers gzip from the suffix
+    assert codes_tsv.shape == codes_gz.shape == (80, 3)
+    assert list(codes_tsv["id"]) == list(df["id"])
+    # the same numbers whichever way they were written
+    np.testing.assert_allclose(codes_tsv.iloc[:, 1:], codes_gz.iloc[:, 1:], rtol=1e-6)

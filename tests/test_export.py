@@ -79,5 +79,7 @@ def test_missing_extra_is_named(blobs, monkeypatch):
 
     ae = AutoencoderTransformer(max_iter=2, random_state=0).fit(blobs)
     monkeypatch.setattr(builtins, "__import__", no_onnx)
-    with pytest.raises(ImportError, match=r"onnxscript is missing\): pip install 'sklearn-ae\[onnx\]'"):
+    with pytest.raises(
+        ImportError, match=r"onnxscript is missing\): pip install 'sklearn-ae\[onnx\]'"
+    ):
         ae.to_onnx()

@@ -280,6 +280,10 @@ def cmd_impute(args):
     ids, data = split_ids(table, args.id_column, numeric=True)
     model = fit_or_load(args, lambda: AEImputer(**common_params(args)), data)
     filled = model.set_output(transform="pandas").transform(data)
+    for name in data.columns.difference(filled.columns, sort=False):
+        # no value to learn from: kept as it came, and said so
+        print(f"sklearn-ae: note: column {name!r} has no values; left empty", file=sys.stderr)
+        filled[name] = data[name].to_numpy()
     result = with_ids(ids, filled)
     return result[[c for c in table.columns if c in result.columns]]  # the input's order
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
 
 from ._autoencoder import AutoencoderTransformer
+from ._base import _caller_stacklevel
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_docs
 from ._net import Corruption
@@ -21,6 +23,32 @@ class _CorruptionMixin:
         "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper", "mixed"})],
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
+
+    def _validate_X(self, X, *, reset):
+        X = super()._validate_X(X, reset=reset)
+        if reset:
+            missing = np.isnan(X)
+            if missing.all():
+                raise ValueError(
+                    f"Every value of X is missing (NaN): {type(self).__name__} has "
+                    "nothing to learn from."
+                )
+            self._empty_features = missing.all(axis=0)
+            if self._empty_features.any():
+                warnings.warn(
+                    f"{type(self).__name__}: features {np.flatnonzero(self._empty_features)} "
+                    f"have no observed values in X. {self._empty_feature_note()}",
+                    UserWarning,
+                    stacklevel=_caller_stacklevel(),
+                )
+        if self._empty_features.any():
+            # entirely missing in fit: nothing to learn from, model them as zeros
+            X = X.copy()
+            X[:, self._empty_features] = 0
+        return X
+
+    def _empty_feature_note(self) -> str:
+        return "They are read as 0 and reconstructed as 0."
 
     def _resolve_n_components(self, n_features):
         # corruption keeps a wide code from learning the identity, and

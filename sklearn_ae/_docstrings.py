@@ -104,8 +104,10 @@ _common = """warm_start : bool, default=False
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, shuffling, dropout and noise. An int
-        gives identical results on CPU; global random states (numpy, torch)
-        are never touched. GPU runs are not bitwise reproducible.
+        gives identical results on CPU and leaves NumPy's global random
+        state untouched; None draws the seed from it, as scikit-learn's
+        estimators do. torch's global generators are never touched. GPU
+        runs are not bitwise reproducible.
 
     verbose : int, default=0
         0 is silent, 1 prints a table of epochs, 2 adds a progress bar.

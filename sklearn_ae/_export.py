@@ -58,10 +58,16 @@ class InferenceGraph(nn.Module):
             dtype = None if value.dtype.kind in "biu" else torch.float32
             self.register_buffer(name, torch.as_tensor(value, dtype=dtype))
         self.mask_input = bool(getattr(self.module, "mask_input", False))
+        empty = getattr(estimator, "_empty_features", np.zeros(n_features, dtype=bool))
+        self.register_buffer("empty", torch.as_tensor(empty))
+
+    def prepare(self, X: torch.Tensor) -> torch.Tensor:
+        """Features missing throughout ``fit`` read as 0, as in ``_validate_X``."""
+        return torch.where(self.empty, torch.zeros_like(X), X)
 
     def scale(self, X: torch.Tensor):
         """Scaled rows and the observation mask (None for models without one)."""
-        x = X * self.a + self.b
+        x = self.prepare(X) * self.a + self.b
         if not self.mask_input:
             return x, None
         missing = torch.isnan(x)

@@ -169,15 +169,13 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         self.verbose = verbose
         self.device = device
 
-    def _validate_X(self, X, *, reset):
-        X = super()._validate_X(X, reset=reset)
-        if reset:
-            self._empty_features = np.isnan(X).all(axis=0)
-        if self._empty_features.any():
-            # entirely missing in fit: nothing to learn from, model them as zeros
-            X = X.copy()
-            X[:, self._empty_features] = 0
-        return X
+    def _empty_feature_note(self) -> str:
+        if self.keep_empty_features:
+            return "transform fills them with 0 (keep_empty_features=True)."
+        return (
+            "transform drops them, as SimpleImputer does; keep_empty_features=True "
+            "keeps them, filled with 0."
+        )
 
     def transform(self, X):
         """Replace the missing values of X by the autoencoder's reconstruction.
@@ -210,11 +208,11 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         from ._export import InferenceGraph
 
         kept = np.flatnonzero(self.keep_empty_features | ~self._empty_features)
-        graph = InferenceGraph(self, {"empty": self._empty_features, "kept": kept})
+        graph = InferenceGraph(self, {"kept": kept})
         rounds = self.max_impute_iter
 
         def impute(g, X):  # as transform, in torch
-            X = torch.where(g.empty, torch.zeros_like(X), X)
+            X = g.prepare(X)
             missing = torch.isnan(X)
             filled = torch.where(missing, g.reconstruct(X), X)
             for _ in range(rounds):

@@ -144,28 +144,6 @@ def test_warm_start_continues(blobs):
     first = ae.net_.module_
     ae.fit(blobs)
     assert ae.net_.module_ is first and ae.n_iter_ == 10
-    before = ae.transform(blobs)
-    with pytest.raises(ValueError, match="warm_start=True .* X has 3 features"):
-        ae.fit(blobs[:, :3])
-    # a rejected refit leaves the fitted estimator as it was
-    assert ae.n_features_in_ == blobs.shape[1] and ae.n_iter_ == 10
-    np.testing.assert_array_equal(ae.transform(blobs), before)
-
-
-def test_convergence_warning_points_at_the_callers_line(blobs):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        AutoencoderTransformer(**{**FAST, "max_iter": 2, "early_stopping": False}).fit(blobs)
-        make_pipeline(AutoencoderTransformer(**{**FAST, "max_iter": 2})).fit_transform(blobs)
-    found = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
-    assert len(found) == 2
-    assert all(w.filename == __file__ for w in found), [w.filename for w in found]
-
-
-def test_a_diverging_fit_is_stopped_while_its_loss_is_still_finite(blobs):
-    ae = AutoencoderTransformer(learning_rate_init=1e6, **{**FAST, "max_iter": 30})
-    with pytest.raises(FloatingPointError, match="rose from .* the fit diverged"):
-        ae.fit(blobs)
 
 
 @pytest.mark.parametrize(

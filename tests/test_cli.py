@@ -115,6 +115,21 @@ def test_impute_fills_only_missing_values(table, tmp_path):
     np.testing.assert_allclose(filled.loc[observed, "b"], holes.loc[observed, "b"])
 
 
+def test_impute_keeps_an_empty_column_and_says_so(table, tmp_path):
+    path, df = table
+    holes = df.copy()
+    holes["empty"] = np.nan
+    holes.loc[::4, "a"] = np.nan
+    src = tmp_path / "holes.csv"
+    holes.to_csv(src, index=False)
+    result = cli("impute", src, "--id-column", "id", *FAST)
+    assert result.returncode == 0, result.stderr
+    filled = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    assert list(filled.columns) == list(holes.columns)
+    assert filled["empty"].isna().all() and filled["a"].notna().all()
+    assert "column 'empty' has no values; left empty" in result.stderr
+
+
 def test_generate_mixed_table_is_seeded(tmp_path, rng):
     df = pd.DataFrame(
         {
@@ -143,7 +158,10 @@ def test_generate_mixed_table_is_seeded(tmp_path, rng):
         (lambda p, d: ["reduce", p, "--id-column", "nope"], "unknown column 'nope'"),
         (lambda p, d: ["outliers", d / "empty.csv"], "empty"),
         (lambda p, d: ["outliers", d / "header.csv"], "no data rows"),
-        (lambda p, d: ["impute", p, "--id-column", "id", "--model", d / "none.safetensors"], "model file"),
+        (
+            lambda p, d: ["impute", p, "--id-column", "id", "--model", d / "none.safetensors"],
+            "model file",
+        ),
     ],
     ids=["missing-file", "non-numeric", "unknown-column", "empty-file", "empty-table", "no-model"],
 )

@@ -163,11 +163,13 @@ def test_imputer_empty_features_and_rows(rng):
     X = rng.normal(size=(40, 4))
     X[:, 1] = np.nan
     X[3] = np.nan
-    imp = AEImputer(**FAST).fit(X)
+    with pytest.warns(UserWarning, match=r"features \[1\] have no observed values"):
+        imp = AEImputer(**FAST).fit(X)
     out = imp.transform(X)
     assert out.shape == (40, 3) and np.isfinite(out).all()
     assert list(imp.get_feature_names_out()) == ["x0", "x2", "x3"]
-    kept = AEImputer(keep_empty_features=True, **FAST).fit(X)
+    with pytest.warns(UserWarning, match="fills them with 0"):
+        kept = AEImputer(keep_empty_features=True, **FAST).fit(X)
     out = kept.transform(X)
     assert out.shape == (40, 4)
     np.testing.assert_array_equal(out[:, 1], 0)

@@ -26,7 +26,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     n_components : int or None, default=2
         Size of the code (latent space). None picks ``ceil(sqrt(n_features))``.
 
-    %(network)s
+    %(module)s%(network)s
 
     %(training)s
 
@@ -77,12 +77,14 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self,
         n_components=2,
         *,
+        module=None,
         hidden_layer_sizes=(128, 64),
         activation="relu",
         dropout=0.0,
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
+        optimizer_params=None,
         learning_rate_init=1e-3,
         batch_size="auto",
         max_iter=200,
@@ -91,6 +93,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
+        callbacks=None,
         loss="huber",
         standardize=True,
         sparsity=0.0,
@@ -101,12 +104,14 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         device="auto",
     ):
         self.n_components = n_components
+        self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.alpha = alpha
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -115,6 +120,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
         self.loss = loss
         self.standardize = standardize
         self.sparsity = sparsity

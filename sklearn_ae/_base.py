@@ -11,6 +11,7 @@ batched inference. Estimators customise it through a few hooks:
 from __future__ import annotations
 
 import copy
+import inspect
 import sys
 import warnings
 from collections import defaultdict
@@ -24,13 +25,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.history import History
 from skorch.utils import noop
 
 from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import BatchIterator, HoldoutSplit, TensorTable, batched_apply, to_table
-from ._modules import ACTIVATIONS, Autoencoder
+from ._modules import ACTIVATIONS, Autoencoder, ModuleAdapter, configured, reinitialized
 from ._net import AutoencoderNet, DivergenceGuard, ReconstructionLoss
 from ._scaling import StableScaler
 
@@ -115,6 +116,9 @@ class BaseAutoencoder(BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "module": [None, torch.nn.Module],
+        "optimizer_params": [None, dict],
+        "callbacks": [None, list],
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -196,12 +200,72 @@ class BaseAutoencoder(BaseEstimator):
             return int(self.n_components)
         return max(1, min(n_features, int(np.ceil(np.sqrt(n_features)))))
 
+    def _check_module(self, n_features: int) -> int:
+        """Check a user ``module`` against the protocol; return its code size.
+
+        The module must have ``encode(X) -> Z`` and ``decode(Z) -> X_hat``;
+        a copy is run on two rows of zeros, so a module that breaks the
+        protocol fails here with a message, before any training.
+        """
+        module, name = self.module, type(self.module).__name__
+        missing = [m for m in ("encode", "decode") if not callable(getattr(module, m, None))]
+        if missing:
+            raise ValueError(
+                f"module {name} has no {' or '.join(missing)} method: a module needs "
+                "encode(X) -> Z and decode(Z) -> X_hat (see 'Your own network' in the "
+                "user guide)."
+            )
+        probe = ModuleAdapter(configured(module, n_features)).eval()
+        weight = next(probe.parameters(), None)
+        x = torch.zeros(
+            2,
+            n_features,
+            dtype=torch.float32 if weight is None else weight.dtype,
+            device=None if weight is None else weight.device,
+        )
+        shape = f"(2, {n_features})"
+        with torch.no_grad():
+            try:
+                z = probe.encode(x, torch.ones_like(x) if probe.takes_mask else None)
+            except Exception as error:  # noqa: BLE001 - any failure is the module's
+                raise ValueError(
+                    f"module {name}.encode failed on a batch of shape {shape} (X has "
+                    f"{n_features} features): {type(error).__name__}: {error}"
+                ) from error
+            if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[0] != 2:
+                got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+                raise ValueError(
+                    f"module {name}.encode must return a tensor of shape (n_samples, "
+                    f"n_components); on a batch of shape {shape} it returned {got}."
+                )
+            try:
+                out = probe.decode(z)
+            except Exception as error:  # noqa: BLE001
+                raise ValueError(
+                    f"module {name}.decode failed on codes of shape {tuple(z.shape)}: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, n_features):
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ValueError(
+                f"module {name}.decode must return a tensor of shape (n_samples, "
+                f"n_features) = {shape}, as X has {n_features} features; it returned {got}."
+            )
+        return int(z.shape[1])
+
+    def _user_module(self) -> ModuleAdapter:
+        """A freshly initialised copy of the user's ``module``, adapted."""
+        fresh = reinitialized(self.module, self.n_features_in_)
+        return ModuleAdapter(fresh, sigmoid_output=self.loss == "bce")
+
     def _make_scaler(self):
         if not self.standardize:
             return None
         return MinMaxScaler() if self.loss == "bce" else StableScaler()
 
     def _build_module(self, n_features: int) -> torch.nn.Module:
+        if self.module is not None:
+            return self._user_module()
         return Autoencoder(
             n_features,
             self.n_components_,
@@ -266,7 +330,10 @@ class BaseAutoencoder(BaseEstimator):
         device = resolve_device(self.device)
         if not warm:
             self._early_stopping = self._resolve_early_stopping(X.shape[0])
-            self.n_components_ = self._resolve_n_components(X.shape[1])
+            if getattr(self, "module", None) is not None:
+                self.n_components_ = self._check_module(X.shape[1])
+            else:
+                self.n_components_ = self._resolve_n_components(X.shape[1])
             self.scaler_ = self._make_scaler()
             if self.scaler_ is not None:
                 self.scaler_.fit(X)
@@ -317,11 +384,12 @@ class BaseAutoencoder(BaseEstimator):
                 ),
             ),
             *self._extra_callbacks(),
+            *self._user_callbacks(),
         ]
         if self.verbose >= 2:
             callbacks.append(("progress", ProgressBar()))
         optimizer = OPTIMIZERS[self.optimizer][0]
-        extra = optimizer_kwargs(self.optimizer, device)
+        extra = {**optimizer_kwargs(self.optimizer, device), **self._optimizer_params(optimizer)}
         split = HoldoutSplit(self.validation_fraction, seed) if self._early_stopping else None
         return AutoencoderNet(
             module=self._build_module(n_features),
@@ -344,6 +412,37 @@ class BaseAutoencoder(BaseEstimator):
             **{f"optimizer__{k}": v for k, v in extra.items()},
             optimizer__weight_decay=self.alpha,
         )
+
+    def _user_callbacks(self) -> list:
+        """Copies of the ``callbacks`` parameter (the parameter itself is never mutated)."""
+        callbacks = []
+        for i, item in enumerate(self.callbacks or []):
+            name, callback = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
+            if not isinstance(callback, Callback) or not isinstance(name, (str, type(None))):
+                raise ValueError(
+                    f"callbacks[{i}] must be a skorch callback or a (name, callback) pair; "
+                    f"got {item!r}."
+                )
+            callback = copy.deepcopy(callback)
+            callbacks.append(callback if name is None else (name, callback))
+        return callbacks
+
+    def _optimizer_params(self, optimizer) -> dict:
+        """``optimizer_params``, checked against the optimizer's arguments."""
+        params = dict(self.optimizer_params or {})
+        owned = {"lr": "learning_rate_init", "weight_decay": "alpha"}
+        accepted = set(inspect.signature(optimizer).parameters) - {"params", *owned}
+        for key in params:
+            if key in owned:
+                raise ValueError(
+                    f"optimizer_params sets {key!r}; use the estimator's {owned[key]} instead."
+                )
+            if key not in accepted:
+                raise ValueError(
+                    f"optimizer_params has {key!r}, which {optimizer.__name__} does not take; "
+                    f"it takes {sorted(accepted)}."
+                )
+        return params
 
     def _record_history(self) -> None:
         history = self.net_.history
@@ -533,8 +632,8 @@ class BaseAutoencoder(BaseEstimator):
 
     def _restore_net(self, device, *, module_state, corruption, history, optimizer_state):
         """Rebuild ``net_`` on ``device`` from saved weights (see :func:`sklearn_ae.load`)."""
-        net = self._make_net(self.n_features_in_, device, corruption, **self._net_args)
         with seeded_torch(0, device):  # initialisation draws weights we overwrite
+            net = self._make_net(self.n_features_in_, device, corruption, **self._net_args)
             net.initialize()
         net.module_.load_state_dict(module_state)
         if optimizer_state is not None:

@@ -103,7 +103,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
 
     %(noise)s
 
-    %(network)s
+    %(module)s%(network)s
 
     %(training)s
 
@@ -154,6 +154,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
         self,
         n_components=None,
         *,
+        module=None,
         noise="mixed",
         noise_level=1.0,
         hidden_layer_sizes=(256, 128),
@@ -162,6 +163,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
+        optimizer_params=None,
         learning_rate_init=1e-3,
         batch_size=32,
         max_iter=200,
@@ -170,6 +172,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
+        callbacks=None,
         loss="huber",
         standardize=True,
         sparsity=0.0,
@@ -181,12 +184,14 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
     ):
         super().__init__(
             n_components,
+            module=module,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             dropout=dropout,
             batch_norm=batch_norm,
             alpha=alpha,
             optimizer=optimizer,
+            optimizer_params=optimizer_params,
             learning_rate_init=learning_rate_init,
             batch_size=batch_size,
             max_iter=max_iter,
@@ -195,6 +200,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
+            callbacks=callbacks,
             loss=loss,
             standardize=standardize,
             sparsity=sparsity,

@@ -32,12 +32,30 @@ default="relu"
     batch_norm : bool, default=False
         Batch normalization after each hidden linear layer."""
 
+_module = """module : torch.nn.Module or None, default=None
+        Your own network, replacing the built-in MLP: any module with
+        ``encode(X) -> Z`` and ``decode(Z) -> X_hat`` on batches of scaled
+        rows (see "Your own network" in the user guide, and
+        :class:`~sklearn_ae.modules.ConvAutoencoder` for images). Each fit
+        trains a re-initialised copy, so the instance is a specification
+        and is never trained itself; its code size sets ``n_components_``,
+        and ``n_components`` and the network parameters below are unused.
+        A module that breaks the protocol is an error at ``fit``.
+
+    """
+
 _training = """alpha : float, default=1e-4
         L2 penalty (weight decay) on the network weights.
 
     optimizer : {"adam", "adamw", "sgd"}, default="adam"
         Optimizer; "sgd" uses Nesterov momentum 0.9 as
         :class:`~sklearn.neural_network.MLPRegressor` does.
+
+    optimizer_params : dict or None, default=None
+        Further keyword arguments of the torch optimizer (e.g.
+        ``{"betas": (0.9, 0.99)}`` or ``{"momentum": 0.5}``), overriding the
+        defaults above. The learning rate and weight decay are set by
+        ``learning_rate_init`` and ``alpha``.
 
     learning_rate_init : float, default=%(lr)s
         Initial learning rate.
@@ -72,7 +90,14 @@ _training = """alpha : float, default=1e-4
         Share of rows held out when early stopping is on.
 
     n_iter_no_change : int, default=10
-        Epochs without improvement tolerated before stopping."""
+        Epochs without improvement tolerated before stopping.
+
+    callbacks : list or None, default=None
+        skorch callbacks run during training besides the estimator's own
+        (`LRScheduler`, `GradientNormClipping`, `Checkpoint`, your own
+        :class:`skorch.callbacks.Callback`), as instances or ``(name,
+        callback)`` pairs. Each fit uses copies, so the instances you pass
+        are never changed."""
 
 _loss = """loss : {"mse", "bce", "huber"}, default=%(loss)s
         Reconstruction loss, in scaled units. "huber" is squared error for
@@ -123,8 +148,12 @@ _fitted = """n_features_in_ : int
         Names of features seen during ``fit``, when X has string column names.
 
     net_ : skorch.NeuralNet
-        The fitted skorch net; ``net_.module_`` is the torch module and
-        ``net_.history`` its training history.
+        The fitted skorch net, on scaled data: ``net_.module_`` is the
+        trained torch module, ``net_.history`` its training history,
+        ``net_.forward(X_scaled)`` and ``net_.predict(X_scaled)`` its outputs
+        (``predict`` gives the raw reconstruction) and
+        ``net_.save_params(f_params=...)`` saves its weights. Use the
+        estimator's own methods for data in original units.
 
     device_ : str
         The device actually used.
@@ -160,6 +189,7 @@ default=%(noise)s
         "salt_and_pepper"), or the largest std ("mixed")."""
 
 shared_docs = {
+    "module": _module,
     "network": _network,
     "training": _training,
     "loss": _loss,

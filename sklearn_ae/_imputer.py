@@ -57,7 +57,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         Keep features that are entirely missing in ``fit`` (filled with 0)
         instead of dropping them from the output.
 
-    %(network)s
+    %(module)s%(network)s
 
     %(training)s
 
@@ -114,6 +114,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         self,
         n_components=None,
         *,
+        module=None,
         noise="masking",
         noise_level=0.25,
         max_impute_iter=0,
@@ -124,6 +125,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
+        optimizer_params=None,
         learning_rate_init=3e-3,
         batch_size=512,
         max_iter=200,
@@ -132,6 +134,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
+        callbacks=None,
         loss="mse",
         standardize=True,
         sparsity=0.0,
@@ -146,12 +149,14 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         self.noise_level = noise_level
         self.max_impute_iter = max_impute_iter
         self.keep_empty_features = keep_empty_features
+        self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.alpha = alpha
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -160,6 +165,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
         self.loss = loss
         self.standardize = standardize
         self.sparsity = sparsity

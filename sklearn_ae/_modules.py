@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
 from collections.abc import Sequence
 
@@ -248,3 +250,112 @@ class VariationalAutoencoder(nn.Module):
         if self.training:
             z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
         return self.decode(z, y), mean, logvar, self.sigma()
+
+
+# ------------------------------------------------------------- user modules
+def configured(module: nn.Module, n_features: int) -> nn.Module:
+    """A deep copy of ``module``, given the data's width when it asks for it.
+
+    A module with scikit-learn parameters (``get_params``/``set_params``)
+    whose ``n_features`` parameter is None is rebuilt with
+    ``n_features=<X's width>``: its size then follows the data.
+    """
+    fresh = copy.deepcopy(module)
+    get_params = getattr(fresh, "get_params", None)
+    if callable(get_params) and "n_features" in get_params() and get_params()["n_features"] is None:
+        fresh.set_params(n_features=n_features)
+    return fresh
+
+
+def reinitialized(module: nn.Module, n_features: int) -> nn.Module:
+    """A configured copy of ``module`` (see :func:`configured`) with fresh parameters.
+
+    Every submodule with a ``reset_parameters`` method (all of torch's
+    layers) redraws its parameters from torch's current generator, which the
+    estimators seed from ``random_state``: the instance a user passes is a
+    specification, never trained itself, and each fit starts afresh.
+    """
+    fresh = configured(module, n_features)
+    for sub in fresh.modules():
+        reset = getattr(sub, "reset_parameters", None)
+        if callable(reset):
+            reset()
+    return fresh
+
+
+def _takes_mask(method) -> bool:
+    """Whether ``method`` accepts a second positional (or ``mask``) argument."""
+    try:
+        params = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if any(p.kind is p.VAR_POSITIONAL for p in params) or any(p.name == "mask" for p in params):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2
+
+
+class ModuleAdapter(nn.Module):
+    """The interface the estimators call, around a user's ``encode``/``decode`` module.
+
+    ``encode(x, mask)`` zero-fills missing entries (``mask == 0``) and passes
+    the mask on only when the user's ``encode`` takes one; ``link`` is the
+    user's when defined, else a sigmoid for ``loss="bce"``, else identity.
+    """
+
+    def __init__(self, inner: nn.Module, *, sigmoid_output: bool = False) -> None:
+        super().__init__()
+        self.inner = inner
+        self.takes_mask = _takes_mask(inner.encode)
+        self.sigmoid_output = sigmoid_output
+        self.mask_input = self.takes_mask
+
+    def encode(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if mask is not None:
+            x = x * mask
+        return self.inner.encode(x, mask) if self.takes_mask else self.inner.encode(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.inner.decode(z)
+
+    def link(self, raw: torch.Tensor) -> torch.Tensor:
+        link = getattr(self.inner, "link", None)
+        if callable(link):
+            return link(raw)
+        return torch.sigmoid(raw) if self.sigmoid_output else raw
+
+    def reconstruct(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.link(self.decode(self.encode(x, mask)))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None):
+        z = self.encode(x, mask)
+        return self.decode(z), z
+
+
+class Ensemble(nn.Module):
+    """Independent members run side by side, outputs stacked on dimension 1.
+
+    Codes are ``(batch, n_members, n_components)`` and reconstructions
+    ``(batch, n_members, n_features)``, as the built-in batched ensemble's.
+    """
+
+    def __init__(self, members: Sequence[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.mask_input = bool(getattr(members[0], "mask_input", False))
+
+    def encode(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.stack([m.encode(x, mask) for m in self.members], dim=1)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m.decode(z[:, i]) for i, m in enumerate(self.members)], dim=1)
+
+    def link(self, raw: torch.Tensor) -> torch.Tensor:
+        return self.members[0].link(raw)
+
+    def reconstruct(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.link(self.decode(self.encode(x, mask)))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None):
+        z = self.encode(x, mask)
+        return self.decode(z), z

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
+
+from ._data import TensorTable, to_table
 
 
 def elementwise_loss(name: str, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -361,8 +364,23 @@ class AutoencoderNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         loss, outputs = self._step(batch, training=True)
-        loss.backward()
+        loss.backward()  # skorch's train_step then notifies on_grad_computed
         return {"loss": loss, "y_pred": outputs}
+
+    # ------------------------------------------------ skorch's inference API
+    def get_dataset(self, X, y=None):
+        """A :class:`TensorTable` of X (NaN becomes a mask), for ``forward``/``predict``."""
+        if isinstance(X, TensorTable):
+            return X
+        return to_table(np.asarray(X, dtype=np.float32), self.device)
+
+    def evaluation_step(self, batch, training=False):
+        """The module's outputs on one ``(X, mask, y)`` batch, as skorch's ``forward`` uses."""
+        self.check_is_fitted()
+        X, mask, y = batch
+        with torch.set_grad_enabled(training):
+            self._set_training(training)
+            return self.module_(*self.module_inputs(X, mask, y))
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)

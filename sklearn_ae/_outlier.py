@@ -13,7 +13,7 @@ from sklearn.base import OutlierMixin
 from ._base import BaseAutoencoder
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_docs
-from ._modules import Autoencoder
+from ._modules import Autoencoder, Ensemble
 from ._net import CriterionSchedule, ReconstructionLoss, after_warmup
 
 #: Smallest residual scale, in standardized units, used to weigh a feature's
@@ -100,7 +100,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         training rows is left out when the distance statistics are fitted.
         0 trains on every row.
 
-    %(network)s
+    %(module)s%(network)s
 
     %(training)s
 
@@ -177,6 +177,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self,
         n_components=None,
         *,
+        module=None,
         n_estimators=3,
         contamination="auto",
         trim_fraction=0.2,
@@ -186,6 +187,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
+        optimizer_params=None,
         learning_rate_init=1e-3,
         batch_size=64,
         max_iter=20,
@@ -194,6 +196,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        callbacks=None,
         loss="mse",
         standardize=True,
         sparsity=0.0,
@@ -207,12 +210,14 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.n_estimators = n_estimators
         self.contamination = contamination
         self.trim_fraction = trim_fraction
+        self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.alpha = alpha
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -221,6 +226,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
         self.loss = loss
         self.standardize = standardize
         self.sparsity = sparsity
@@ -232,6 +238,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
 
     # ---------------------------------------------------------------- hooks
     def _build_module(self, n_features: int):
+        if self.module is not None:  # members: independently initialised copies
+            return Ensemble([self._user_module() for _ in range(self.n_estimators)])
         return Autoencoder(
             n_features,
             self.n_components_,

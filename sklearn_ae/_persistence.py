@@ -48,6 +48,7 @@ TRUSTED_TYPES = frozenset(
         "sklearn_ae._net.Corruption",
         "sklearn.preprocessing._data.MinMaxScaler",
         "sklearn.preprocessing._data.QuantileTransformer",
+        "sklearn_ae.modules.ConvAutoencoder",
     }
 )
 
@@ -186,6 +187,14 @@ class _Encoder:
         if isinstance(obj, np.random.RandomState):
             return {"__random_state__": self(obj.get_state(), path)}
         name = _type_name(type(obj))
+        if isinstance(obj, torch.nn.Module):  # the ``module`` parameter
+            if not callable(getattr(obj, "get_params", None)):
+                raise TypeError(
+                    f"Cannot save {path!r}: the module {name} has no get_params, so the "
+                    "safe format cannot rebuild it from its arguments. Inherit "
+                    "sklearn_ae.modules.ModuleParams, or use pickle for this model."
+                )
+            return {"__module__": name, "params": self(obj.get_params(), path)}
         if name in TRUSTED_TYPES:
             if dataclasses.is_dataclass(obj):
                 state = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
@@ -201,8 +210,9 @@ class _Encoder:
 class _Decoder:
     """The inverse of :class:`_Encoder`: only trusted types are rebuilt."""
 
-    def __init__(self, arrays: dict) -> None:
+    def __init__(self, arrays: dict, trusted=frozenset()) -> None:
         self.arrays = arrays
+        self.trusted = frozenset(trusted)
 
     def __call__(self, obj):
         if not isinstance(obj, (dict, list)):
@@ -238,6 +248,9 @@ class _Decoder:
             rng = np.random.RandomState()
             rng.set_state(self(obj["__random_state__"]))
             return rng
+        if "__module__" in obj:
+            cls = _trusted_class(obj["__module__"], self.trusted)
+            return cls(**self(obj["params"]))
         if "__object__" in obj:
             cls = _trusted_class(obj["__object__"])
             state = self(obj["state"])
@@ -249,11 +262,12 @@ class _Decoder:
         raise ValueError(f"Unknown entry in the model file: {sorted(obj)}.")
 
 
-def _trusted_class(name: str) -> type:
-    if name not in TRUSTED_TYPES:
+def _trusted_class(name: str, extra=frozenset()) -> type:
+    if name not in TRUSTED_TYPES and name not in extra:
         raise ValueError(
             f"The model file names the type {name!r}, which sklearn_ae does not trust "
-            "to load; only its own estimators and their fitted parts can be loaded."
+            "to load; only its own estimators and their fitted parts can be loaded, "
+            "and the modules named in load(..., trusted=[...])."
         )
     module, _, qualname = name.rpartition(".")
     return getattr(importlib.import_module(module), qualname)
@@ -308,7 +322,7 @@ def save(estimator, path) -> None:
     write_safetensors(path, encode.arrays, metadata)
 
 
-def load(path, *, device=None):
+def load(path, *, device=None, trusted=()):
     """Load an estimator saved with ``save``, running no pickle.
 
     Parameters
@@ -319,6 +333,11 @@ def load(path, *, device=None):
         Where to put the network: None keeps the device it was fitted on when
         that device exists here, and falls back to the CPU otherwise (a model
         trained on CUDA loads on a machine without a GPU).
+    trusted : sequence of str, default=()
+        Your own network classes the file may name, as ``"package.module.Class"``
+        (for estimators fitted with ``module=``): they are imported and
+        rebuilt from their saved arguments. sklearn_ae's own modules are
+        always trusted.
 
     Returns
     -------
@@ -354,7 +373,7 @@ def load(path, *, device=None):
             f"{metadata.get('format_version')!r}; this sklearn_ae ({_library_version()}) "
             f"reads format {FORMAT_VERSION} only. Load it with the version that wrote it."
         )
-    decode = _Decoder(arrays)
+    decode = _Decoder(arrays, trusted)
     try:
         cls = _trusted_class(metadata["estimator"])
         params = decode(json.loads(metadata["params"]))

@@ -191,6 +191,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",
+        optimizer_params=None,
         learning_rate_init=2e-3,
         batch_size=500,
         max_iter=300,
@@ -199,6 +200,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
+        callbacks=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -215,6 +217,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.batch_norm = batch_norm
         self.alpha = alpha
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -223,6 +226,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose

@@ -88,8 +88,7 @@ def main(argv=None):
         cells = "".join(f"{means[m]:18.5f}" for m in METHODS)
         conv = means["conv DenoisingAE"]
         print(
-            f"{noise:18s}{cells}{conv / means['MLP DenoisingAE']:9.2f}x"
-            f"{conv / means['PCA']:9.2f}x"
+            f"{noise:18s}{cells}{conv / means['MLP DenoisingAE']:9.2f}x{conv / means['PCA']:9.2f}x"
         )
     fit = {m: np.mean([r["_fit_s"][m] for r in runs]) for m in METHODS[1:]}
     print(

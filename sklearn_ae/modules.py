@@ -108,20 +108,27 @@ def _same(a, b) -> bool:
         return False
 
 
-def _conv_size(size: int, kernel: int) -> int:
-    """Output size of a stride-2 convolution with ``kernel // 2`` padding."""
-    return (size + 2 * (kernel // 2) - kernel) // 2 + 1
+def _conv_size(size: int, kernel: int, stride: int) -> int:
+    """Output size of a convolution with ``kernel // 2`` padding."""
+    return (size + 2 * (kernel // 2) - kernel) // stride + 1
 
 
 class ConvAutoencoder(ModuleParams, nn.Module):
     """Convolutional encoder and decoder for images given as flattened rows.
 
     Takes rows of ``C * H * W`` values (as scikit-learn's ``load_digits`` and
-    ``fetch_openml("mnist_784")`` give them), reshapes them to
-    ``image_shape``, and encodes them with stride-2 convolutions (each halves
-    the height and width) and a linear map to ``n_components`` codes. The
-    decoder mirrors it: a linear map, then per stage an upsampling back to
-    the encoder's size and a convolution, so any image size round-trips.
+    ``fetch_openml("mnist_784")`` give them) and reshapes them to
+    ``image_shape``. The encoder is a stack of convolutions (``channels``,
+    each followed by the activation; a stride of 2 halves the height and
+    width) and a linear map to ``n_components`` codes. The decoder mirrors
+    it: a linear map back to the last feature maps, then per stage an
+    upsampling to the encoder's size (where it had a stride above 1) and a
+    convolution, and a last convolution to the image's channels.
+
+    The defaults (two 3x3 convolutions of 32 channels, no downsampling) were
+    chosen on the tuning half of the image benchmark
+    (``benchmarks/bench_images.py``): on 8x8 digits, downsampling lost more
+    than it saved. For larger images, strides of 2 keep the linear maps small.
 
     Pass it as ``module`` to AutoencoderTransformer, DenoisingAE, AEImputer
     or AEOutlierDetector; ``n_components`` here sets the code size (the
@@ -135,14 +142,17 @@ class ConvAutoencoder(ModuleParams, nn.Module):
         that (C-contiguous) order.
     n_components : int, default=16
         Size of the code.
-    channels : tuple of int, default=(16, 32)
-        Output channels of the encoder's convolutions, one stride-2 stage
-        each; the decoder mirrors them.
+    channels : tuple of int, default=(32, 32)
+        Output channels of the encoder's convolutions; the decoder mirrors them.
+    strides : tuple of int or None, default=None
+        Stride of each encoder convolution (1 keeps the size, 2 halves it);
+        None means 1 everywhere.
     kernel_size : int, default=3
-        Height and width of every convolution kernel.
+        Height and width of every convolution kernel (odd, so that a stride
+        of 1 keeps the size).
     activation : {"relu", "tanh", "gelu", "elu", "leaky_relu", "sigmoid"}, \
 default="relu"
-        Activation after each convolution (but the last) and after the
+        Activation after each convolution but the last, and after the
         decoder's linear map.
 
     Examples
@@ -156,14 +166,15 @@ default="relu"
     >>> dae.fit(X).transform(X).shape
     (1797, 16)
     >>> dae.get_params()["module__channels"]
-    (16, 32)
+    (32, 32)
     """
 
     def __init__(
         self,
         image_shape: Sequence[int] = (1, 8, 8),
         n_components: int = 16,
-        channels: Sequence[int] = (16, 32),
+        channels: Sequence[int] = (32, 32),
+        strides: Sequence[int] | None = None,
         kernel_size: int = 3,
         activation: str = "relu",
     ) -> None:
@@ -171,6 +182,7 @@ default="relu"
         self.image_shape = image_shape
         self.n_components = n_components
         self.channels = channels
+        self.strides = strides
         self.kernel_size = kernel_size
         self.activation = activation
         shape = tuple(int(v) for v in image_shape)
@@ -185,32 +197,39 @@ default="relu"
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}."
             )
-        if not channels or min(channels) < 1 or kernel_size < 1 or n_components < 1:
-            raise ValueError("channels, kernel_size and n_components must be positive.")
+        steps = [1] * len(channels) if strides is None else [int(v) for v in strides]
+        if not channels or len(steps) != len(channels):
+            raise ValueError(
+                f"channels and strides need one entry per convolution; got {channels!r} "
+                f"and {strides!r}."
+            )
+        if min(channels) < 1 or min(steps) < 1 or n_components < 1 or kernel_size % 2 == 0:
+            raise ValueError(
+                "channels, strides and n_components must be positive and kernel_size odd."
+            )
         self._shape = shape
         widths = [shape[0], *channels]
         sizes = [shape[1:]]
-        for _ in channels:
+        for step in steps:
             h, w = sizes[-1]
-            sizes.append((_conv_size(h, kernel_size), _conv_size(w, kernel_size)))
+            sizes.append((_conv_size(h, kernel_size, step), _conv_size(w, kernel_size, step)))
         self._sizes = sizes
         pad = kernel_size // 2
         act = ACTIVATIONS[activation]
         encoder: list[nn.Module] = []
-        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
-            encoder += [nn.Conv2d(c_in, c_out, kernel_size, stride=2, padding=pad), act()]
+        for c_in, c_out, step in zip(widths[:-1], widths[1:], steps, strict=True):
+            encoder += [nn.Conv2d(c_in, c_out, kernel_size, stride=step, padding=pad), act()]
         self.encoder = nn.Sequential(*encoder, nn.Flatten())
         flat = widths[-1] * sizes[-1][0] * sizes[-1][1]
         self.to_code = nn.Linear(flat, n_components)
         self.from_code = nn.Sequential(nn.Linear(n_components, flat), act())
         decoder: list[nn.Module] = []
         for stage in range(len(channels), 0, -1):
-            decoder += [
-                nn.Upsample(size=sizes[stage - 1], mode="nearest"),
-                nn.Conv2d(widths[stage], widths[stage - 1], kernel_size, padding=pad),
-            ]
-            if stage > 1:
-                decoder.append(act())
+            if steps[stage - 1] > 1:
+                decoder.append(nn.Upsample(size=sizes[stage - 1], mode="nearest"))
+            c_out = widths[max(stage - 1, 1)]
+            decoder += [nn.Conv2d(widths[stage], c_out, kernel_size, padding=pad), act()]
+        decoder.append(nn.Conv2d(widths[1], shape[0], kernel_size, padding=pad))
         self.decoder = nn.Sequential(*decoder)
 
     @property

@@ -69,3 +69,34 @@ def test_every_estimator_fits_and_infers_on_cuda(blobs, name):
         holes = blobs.copy()
         holes[::3, 1] = np.nan
         assert not np.isnan(estimator.transform(holes)).any()
+
+
+def test_safe_format_from_cuda_loads_on_cpu_only_machine(blobs, tmp_path):
+    ae = AutoencoderTransformer(max_iter=5, random_state=0, device="cuda").fit(blobs)
+    path = tmp_path / "ae.safetensors"
+    ae.save(path)
+    np.save(tmp_path / "X.npy", blobs)
+    np.save(tmp_path / "Z.npy", ae.transform(blobs))
+    code = f"""
+import numpy as np, sklearn_ae
+ae = sklearn_ae.load({str(path)!r})
+assert ae.device_ == "cpu", ae.device_
+Z = ae.transform(np.load({str(tmp_path / "X.npy")!r}))
+np.testing.assert_allclose(Z, np.load({str(tmp_path / "Z.npy")!r}), rtol=1e-4, atol=1e-4)
+print("ok")
+"""
+    import os
+
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout
+
+
+def test_user_module_trains_on_cuda(blobs):
+    from ._instances import TinyModule
+
+    ae = AutoencoderTransformer(module=TinyModule(), max_iter=3, random_state=0, device="cuda")
+    ae.fit(blobs)
+    assert next(ae.net_.module_.parameters()).is_cuda
+    assert ae.transform(blobs).shape == (120, 2)

@@ -85,5 +85,13 @@ def _plain_sklearn_refs(app, what, name, obj, options, lines):
         lines[i] = _REF.sub(r"\1", _REF_WITH_TITLE.sub(r"\1", line))
 
 
+def _skip_torch_members(app, what, name, obj, skip, options):
+    """Leave out the members our torch modules inherit from torch.nn.Module."""
+    if str(getattr(obj, "__module__", "") or "").startswith("torch."):
+        return True
+    return None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _plain_sklearn_refs)
+    app.connect("autodoc-skip-member", _skip_torch_members)

@@ -32,13 +32,16 @@ import sys
 import warnings
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas and torch load only when a command runs: --help is instant
+    import pandas as pd
 
 PARQUET = {".parquet", ".pq"}
 
-#: Rows x columns above which a progress bar is shown by default (on a terminal).
-LONG_FIT = 200_000
+#: Rows x columns above which the epoch log is shown by default (on a terminal):
+#: about the size that takes more than a few seconds to fit on a laptop CPU.
+LONG_FIT = 20_000
 
 
 class CLIError(Exception):
@@ -94,6 +97,8 @@ def sniff_delimiter(file: Path) -> str:
 
 def _decimal_commas(table: pd.DataFrame) -> pd.DataFrame:
     """Text columns that are all decimal-comma numbers become floats."""
+    import pandas as pd
+
     for name in table.columns:
         col = table[name]
         if col.dtype == object:
@@ -106,6 +111,8 @@ def _decimal_commas(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_table(path: str) -> pd.DataFrame:
+    import pandas as pd
+
     file = Path(path)
     if not file.exists():
         raise CLIError(f"file not found: {path}")
@@ -161,6 +168,8 @@ def write_table(table: pd.DataFrame, path: str | None) -> None:
 
 def split_ids(table: pd.DataFrame, id_columns: list[str], *, numeric: bool):
     """(id columns, model columns); model columns must be numeric when asked."""
+    import pandas as pd
+
     unknown = [c for c in id_columns if c not in table.columns]
     if unknown:
         known = ", ".join(map(str, table.columns))
@@ -183,6 +192,8 @@ def split_ids(table: pd.DataFrame, id_columns: list[str], *, numeric: bool):
 
 
 def with_ids(ids: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.concat([ids.reset_index(drop=True), result.reset_index(drop=True)], axis=1)
 
 
@@ -213,6 +224,23 @@ def load_model(path: str, expected: type):
     return model
 
 
+#: ANSI colour codes, stripped from the epoch log when stderr is not a terminal.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _PlainText:
+    """A text stream that drops ANSI colour codes (for logs written to files)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(ANSI.sub("", text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def fit_or_load(args, make, data, y=None):
     """The estimator from --model, or a new one fitted on data (saved with --save-model)."""
     estimator = make()
@@ -222,11 +250,14 @@ def fit_or_load(args, make, data, y=None):
         if missing:
             raise CLIError(f"the model expects column {missing[0]!r}, which the table lacks")
         return model
+    terminal = sys.stderr.isatty()
     progress = args.progress
     if progress is None:
-        progress = sys.stderr.isatty() and data.size > LONG_FIT
-    estimator.set_params(verbose=2 if progress else 0)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        progress = terminal and data.size > LONG_FIT
+    # a bar on a terminal; plain epoch lines in a file or a pipe
+    estimator.set_params(verbose=(2 if terminal else 1) if progress else 0)
+    log = sys.stderr if terminal else _PlainText(sys.stderr)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(log):
         warnings.simplefilter("ignore")
         estimator.fit(data) if y is None else estimator.fit(data, y)
     if args.save_model:
@@ -235,31 +266,99 @@ def fit_or_load(args, make, data, y=None):
     return estimator
 
 
+def hidden_sizes(value: str) -> tuple:
+    """``--hidden 64,32`` -> (64, 32); ``--hidden ""`` or ``0`` -> () (linear)."""
+    if value.strip() in ("", "0"):
+        return ()
+    try:
+        sizes = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"a comma-separated list of layer widths such as 64,32; got {value!r}"
+        ) from None
+    if min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"layer widths must be positive; got {value!r}")
+    return sizes
+
+
 def common_params(args) -> dict:
     params = {"random_state": args.seed, "device": args.device}
     if args.max_iter is not None:
         params["max_iter"] = args.max_iter
+    if args.hidden is not None:
+        params["hidden_layer_sizes"] = args.hidden
     return params
+
+
+def require_complete(data: pd.DataFrame) -> None:
+    """Name the columns with missing values, and the command that fills them."""
+    holes = data.isna().sum()
+    holes = holes[holes > 0]
+    if len(holes):
+        named = ", ".join(f"{name!r} ({n})" for name, n in holes.items())
+        raise CLIError(
+            f"missing values in column(s) {named}; fill them first, e.g. "
+            "sklearn-ae impute in.csv -o filled.csv"
+        )
+
+
+def identifier_columns(table: pd.DataFrame, exclude) -> list:
+    """Text columns holding a different value on every row: identifiers, not data."""
+    import pandas as pd
+
+    found = []
+    for name in table.columns:
+        col = table[name]
+        if name in exclude or len(col) < 2:
+            continue
+        if (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)) and (
+            col.notna().all() and col.nunique() == len(col)
+        ):
+            found.append(name)
+    return found
+
+
+def decimals(col) -> int | None:
+    """The fewest decimals (0 to 6) that write every value of a float column exactly."""
+    import numpy as np
+
+    values = col.dropna().to_numpy(dtype=float)
+    if not len(values):
+        return None
+    for places in range(7):
+        if np.allclose(
+            values, np.round(values, places), rtol=0, atol=1e-9 * max(1, np.abs(values).max())
+        ):
+            return places
+    return None
 
 
 # ---------------------------------------------------------------- commands
 def cmd_reduce(args):
+    import pandas as pd
+
     from ._autoencoder import AutoencoderTransformer
 
     ids, data = split_ids(read_table(args.input), args.id_column, numeric=True)
+    require_complete(data)
     model = fit_or_load(
         args,
         lambda: AutoencoderTransformer(n_components=args.n_components, **common_params(args)),
         data,
     )
-    codes = pd.DataFrame(model.transform(data), columns=model.get_feature_names_out())
-    return with_ids(ids, codes)
+    codes = model.transform(data)
+    names = [f"ae{i}" for i in range(codes.shape[1])]
+    return with_ids(ids, pd.DataFrame(codes, columns=names))
 
 
 def cmd_outliers(args):
+    import pandas as pd
+
     from ._outlier import AEOutlierDetector
 
-    ids, data = split_ids(read_table(args.input), args.id_column, numeric=True)
+    table = read_table(args.input)
+    ids, data = split_ids(table, args.id_column, numeric=True)
+    require_complete(data)
 
     def make():
         return AEOutlierDetector(contamination=args.contamination, **common_params(args))
@@ -270,31 +369,96 @@ def cmd_outliers(args):
     if args.explain:
         shares = pd.DataFrame(model.explain(data)).add_prefix("share_")
         result = pd.concat([result, shares.reset_index(drop=True)], axis=1)
+    if args.keep_columns:
+        result = pd.concat([table.drop(columns=args.id_column), result], axis=1)
+    if not args.id_column:  # something to join the scores back on
+        result.insert(0, "row", range(len(result)))
     return with_ids(ids, result)
 
 
 def cmd_impute(args):
+    import numpy as np
+    import pandas as pd
+
     from ._imputer import AEImputer
 
     table = read_table(args.input)
-    ids, data = split_ids(table, args.id_column, numeric=True)
+    _, rest = split_ids(table, args.id_column, numeric=False)  # id columns stay as they are
+    numeric = [
+        c
+        for c in rest.columns
+        if pd.api.types.is_numeric_dtype(rest[c]) or pd.api.types.is_bool_dtype(rest[c])
+    ]
+    text = [c for c in rest.columns if c not in numeric]
+    keys = identifier_columns(rest[text], ())
+    if not numeric:
+        raise CLIError("no numeric columns to impute")
+    data = rest[numeric].astype(float)
     model = fit_or_load(args, lambda: AEImputer(**common_params(args)), data)
     filled = model.set_output(transform="pandas").transform(data)
-    for name in data.columns.difference(filled.columns, sort=False):
-        # no value to learn from: kept as it came, and said so
-        print(f"sklearn-ae: note: column {name!r} has no values; left empty", file=sys.stderr)
-        filled[name] = data[name].to_numpy()
-    result = with_ids(ids, filled)
-    return result[[c for c in table.columns if c in result.columns]]  # the input's order
+    result = table.copy()
+    for name in numeric:
+        col = table[name]
+        if name not in filled.columns:  # no value to learn from: kept as it came
+            print(f"sklearn-ae: note: column {name!r} has no values; left empty", file=sys.stderr)
+            continue
+        if not col.isna().any():
+            continue  # untouched, dtype and all
+        values = filled[name].to_numpy()
+        observed = col.dropna().to_numpy(dtype=float)
+        if pd.api.types.is_bool_dtype(col) or np.array_equal(observed, np.round(observed)):
+            # an integer column (read as float because of its holes): whole numbers
+            low, high = observed.min(), observed.max()
+            result[name] = pd.array(np.clip(np.round(values), low, high), dtype="Int64")
+        else:
+            places = decimals(col)
+            result[name] = values if places is None else np.round(values, places)
+    for name in text:
+        col = table[name]
+        if not col.isna().any():
+            continue
+        if name in keys or col.notna().sum() == 0:
+            print(
+                f"sklearn-ae: note: column {name!r} is not numeric and has no repeated "
+                "values; left as it came",
+                file=sys.stderr,
+            )
+            continue
+        result[name] = col.fillna(col.mode(dropna=True).iloc[0])  # the most frequent value
+    return result
 
 
 def cmd_generate(args):
+    import numpy as np
+
     from ._vae import VAEGenerator
 
-    ids, data = split_ids(read_table(args.input), args.id_column, numeric=False)
+    if args.input is None:
+        if not args.model:
+            raise CLIError("give an input table to fit on, or --model to sample from a saved one")
+        if args.n_samples is None:
+            raise CLIError("give -n/--n-samples: without an input table there is no row count")
+        model = load_model(args.model, VAEGenerator)
+        return model.sample(args.n_samples, random_state=args.seed)
+    table = read_table(args.input)
+    keys = identifier_columns(table, args.id_column)
+    for name in keys:
+        print(
+            f"sklearn-ae: note: column {name!r} has a different value on every row (an "
+            "identifier?): left out of the synthetic table; --id-column "
+            f"{name!r} says so explicitly",
+            file=sys.stderr,
+        )
+    _, data = split_ids(table, [*args.id_column, *keys], numeric=False)
     model = fit_or_load(args, lambda: VAEGenerator(**common_params(args)), data)
     n_samples = args.n_samples if args.n_samples is not None else len(data)
-    return model.sample(n_samples, random_state=args.seed)
+    synthetic = model.sample(n_samples, random_state=args.seed)
+    for name in synthetic.columns:  # the input's precision, not float noise
+        if name in data.columns and data[name].dtype.kind == "f":
+            places = decimals(data[name])
+            if places is not None:
+                synthetic[name] = np.round(synthetic[name].to_numpy(dtype=float), places)
+    return synthetic
 
 
 def cmd_demo(args):
@@ -305,7 +469,6 @@ def cmd_demo(args):
         raise CLIError(f"--output-dir {folder} is a file; give a folder for the demo's figures")
     if not folder.exists() and not folder.parent.is_dir():
         raise CLIError(f"--output-dir's parent folder does not exist: {folder.parent}")
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run(args.output_dir, args.n_components, args.seed, args.max_iter)
@@ -324,6 +487,15 @@ def contamination(value: str):
     return share
 
 
+#: Each table command: (estimator, its default epochs, its default hidden layers).
+DEFAULTS = {
+    "reduce": ("AutoencoderTransformer", 200, "128,64"),
+    "outliers": ("AEOutlierDetector", 20, "64,32"),
+    "generate": ("VAEGenerator", 300, "128,128"),
+    "impute": ("AEImputer", 200, "128,64"),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -334,27 +506,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def table_command(name, help_text, func):
+    def table_command(name, help_text, func, *, input_optional=False):
+        estimator, epochs, hidden = DEFAULTS[name]
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         cmd.add_argument(
             "input",
+            nargs="?" if input_optional else None,
             help="CSV, TSV or Parquet table with a header row (may be .gz/.bz2/.xz/.zip; "
-            "the delimiter is sniffed)",
+            "the delimiter is sniffed)" + ("; optional with --model" if input_optional else ""),
         )
         cmd.add_argument(
             "-o",
             "--output",
             help="output file (.csv, .tsv or .parquet, optionally .gz); stdout if omitted",
         )
+        copied = "left out of the synthetic table" if name == "generate" else "copied to the output"
         cmd.add_argument(
             "--id-column",
             action="append",
             default=[],
             metavar="NAME",
-            help="column kept out of the model and copied to the output (repeatable)",
+            help=f"column kept out of the model and {copied} (repeatable)",
         )
         cmd.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        cmd.add_argument("--max-iter", type=int, help="training epochs (the estimator's default)")
+        cmd.add_argument(
+            "--max-iter",
+            type=int,
+            metavar="N",
+            help=f"training epochs at most (default {epochs}, {estimator}'s)",
+        )
+        cmd.add_argument(
+            "--hidden",
+            type=hidden_sizes,
+            metavar="W1,W2",
+            help=f"hidden layer widths of the encoder (default {hidden}; 0 for a linear one)",
+        )
         cmd.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
         cmd.add_argument(
             "--save-model",
@@ -370,13 +556,16 @@ def build_parser() -> argparse.ArgumentParser:
             "--progress",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help="progress bar and epoch log on stderr (default: on a terminal, for long fits)",
+            help="epoch log on stderr, with a progress bar on a terminal (default: on a "
+            f"terminal when the table has more than {LONG_FIT:,} cells)",
         )
         cmd.set_defaults(func=func)
         return cmd
 
     reduce = table_command("reduce", "embed rows with AutoencoderTransformer", cmd_reduce)
-    reduce.add_argument("-k", "--n-components", type=int, default=2, help="code size (default 2)")
+    reduce.add_argument(
+        "-k", "--n-components", type=int, default=2, help="code size (default 2): columns ae0, ..."
+    )
     outliers = table_command("outliers", "score rows with AEOutlierDetector", cmd_outliers)
     outliers.add_argument(
         "--contamination",
@@ -387,16 +576,37 @@ def build_parser() -> argparse.ArgumentParser:
     outliers.add_argument(
         "--explain", action="store_true", help="add each feature's share of the score"
     )
-    generate = table_command("generate", "synthesize rows with VAEGenerator", cmd_generate)
+    outliers.add_argument(
+        "--keep-columns",
+        action="store_true",
+        help="write the input columns beside the scores",
+    )
+    generate = table_command(
+        "generate", "synthesize rows with VAEGenerator", cmd_generate, input_optional=True
+    )
     generate.add_argument(
         "-n", "--n-samples", type=int, help="rows to generate (default: as many as the input)"
     )
-    table_command("impute", "fill missing values with AEImputer", cmd_impute)
-    demo = sub.add_parser("demo", help="the README's demo: AutoencoderTransformer vs PCA on digits")
-    demo.add_argument("-o", "--output-dir", default="demo_output")
-    demo.add_argument("-k", "--n-components", type=int, default=8)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--max-iter", type=int, default=200, help="autoencoder epochs")
+    table_command(
+        "impute", "fill missing values with AEImputer (text columns: the mode)", cmd_impute
+    )
+    demo = sub.add_parser(
+        "demo",
+        help="the README's demo: AutoencoderTransformer vs PCA on digits",
+        description="AutoencoderTransformer vs PCA on scikit-learn's digits: reconstruction "
+        "error, downstream accuracy and figures.",
+    )
+    demo.add_argument(
+        "-o",
+        "--output-dir",
+        default="demo_output",
+        help="folder for the figures (default demo_output)",
+    )
+    demo.add_argument(
+        "-k", "--n-components", type=int, default=8, help="code size of both methods (default 8)"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--max-iter", type=int, default=200, help="autoencoder epochs (default 200)")
     demo.set_defaults(func=cmd_demo)
     return parser
 
@@ -408,7 +618,7 @@ def main(argv=None) -> int:
         check_output(getattr(args, "output", None) if args.command != "demo" else None, "output")
         check_output(getattr(args, "save_model", None), "--save-model")
         result = args.func(args)
-        if isinstance(result, pd.DataFrame):
+        if result is not None:
             write_table(result, args.output)
     except CLIError as exc:
         print(f"sklearn-ae: error: {exc}", file=sys.stderr)

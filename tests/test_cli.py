@@ -51,7 +51,7 @@ def test_reduce_writes_codes_with_ids_and_reuses_a_saved_model(table, tmp_path):
     result = cli(*args, *FAST)
     assert result.returncode == 0, result.stderr
     emb = pd.read_csv(out)
-    assert list(emb.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1"]
+    assert list(emb.columns) == ["id", "ae0", "ae1"]
     assert list(emb["id"]) == list(df["id"])
     again = cli("reduce", path, "--id-column", "id", "--model", model)
     assert again.returncode == 0, again.stderr
@@ -253,3 +253,135 @@ def test_delimiters_compression_and_output_format(table, tmp_path):
     assert list(codes_tsv["id"]) == list(df["id"])
     # the same numbers whichever way they were written
     np.testing.assert_allclose(codes_tsv.iloc[:, 1:], codes_gz.iloc[:, 1:], rtol=1e-6)
+
+
+# ------------------------------------------------------ first-time user polish
+def test_help_and_version_do_not_import_torch_or_pandas():
+    code = (
+        "import sys, contextlib, io\n"
+        "from sklearn_ae._cli import main\n"
+        "for argv in (['--help'], ['outliers', '--help'], ['--version']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try: main(argv)\n"
+        "        except SystemExit: pass\n"
+        "print('torch' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "False"], result.stderr
+
+
+def test_help_names_each_commands_defaults():
+    from sklearn_ae import AEImputer, AEOutlierDetector, AutoencoderTransformer, VAEGenerator
+    from sklearn_ae._cli import DEFAULTS
+
+    classes = {
+        c.__name__: c for c in (AEImputer, AEOutlierDetector, AutoencoderTransformer, VAEGenerator)
+    }
+    for command, (name, epochs, hidden) in DEFAULTS.items():
+        params = classes[name]().get_params()
+        assert params["max_iter"] == epochs
+        assert ",".join(map(str, params["hidden_layer_sizes"])) == hidden
+        text = cli(command, "--help").stdout
+        assert f"default {epochs}" in text and f"default {hidden}" in text
+    assert "folder for the figures" in cli("demo", "--help").stdout
+
+
+def test_outliers_names_columns_with_missing_values(table, tmp_path):
+    path, df = table
+    holes = df.copy()
+    holes.loc[::4, "b"] = np.nan
+    src = tmp_path / "holes.csv"
+    holes.to_csv(src, index=False)
+    result = cli("outliers", src, "--id-column", "id", *FAST)
+    assert result.returncode == 1
+    assert "missing values in column(s) 'b' (20)" in result.stderr
+    assert "sklearn-ae impute" in result.stderr
+
+
+def test_outliers_adds_row_numbers_and_keeps_columns_on_request(table, tmp_path):
+    path, df = table
+    numeric = tmp_path / "numeric.csv"
+    df.drop(columns="id").to_csv(numeric, index=False)
+    plain = pd.read_csv(pd.io.common.StringIO(cli("outliers", numeric, *FAST).stdout))
+    assert list(plain.columns) == ["row", "outlier_score", "is_outlier"]
+    assert list(plain["row"]) == list(range(80))
+    kept = cli("outliers", path, "--id-column", "id", "--keep-columns", *FAST)
+    kept = pd.read_csv(pd.io.common.StringIO(kept.stdout))
+    assert list(kept.columns) == ["id", "a", "b", "c", "outlier_score", "is_outlier"]
+    np.testing.assert_allclose(kept["b"], df["b"])
+
+
+def test_impute_keeps_dtypes_rounds_integers_and_fills_text(tmp_path, rng):
+    n = 90
+    latent = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "price": np.round(10 + latent + 0.1 * rng.normal(size=n), 2),
+            "stars": np.clip(np.round(3 + latent), 1, 5).astype(int),
+            "count": rng.poisson(3, n),
+            "colour": rng.choice(["red", "blue", "blue"], n),
+        }
+    )
+    holes = df.copy()
+    holes.loc[::5, "price"] = np.nan
+    holes.loc[::7, "stars"] = np.nan
+    holes.loc[::9, "colour"] = np.nan
+    src = tmp_path / "holes.csv"
+    holes.to_csv(src, index=False)
+    result = cli("impute", src, *FAST)  # no --id-column needed for text columns
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    filled = pd.read_csv(pd.io.common.StringIO(text))
+    assert filled.notna().all().all()
+    assert filled["stars"].dtype.kind == "i" and filled["stars"].between(1, 5).all()
+    assert filled["count"].dtype.kind == "i"  # untouched column, untouched dtype
+    assert list(filled["id"]) == list(df["id"])
+    assert set(filled.loc[::9, "colour"]) == {"blue"}  # the most frequent value
+    prices = filled["price"].to_numpy()
+    np.testing.assert_array_equal(prices, np.round(prices, 2))  # the input's precision
+
+
+def test_generate_drops_identifiers_keeps_precision_and_samples_from_a_model(table, tmp_path):
+    path, df = table
+    rounded = df.round({"a": 2, "b": 1})
+    src = tmp_path / "rounded.csv"
+    rounded.to_csv(src, index=False)
+    model = tmp_path / "vae.safetensors"
+    first = cli("generate", src, "-n", "30", "--save-model", model, *FAST)
+    assert first.returncode == 0, first.stderr
+    assert "column 'id' has a different value on every row" in first.stderr
+    synthetic = pd.read_csv(pd.io.common.StringIO(first.stdout))
+    assert list(synthetic.columns) == ["a", "b", "c"]
+    a, b = synthetic["a"].to_numpy(), synthetic["b"].to_numpy()
+    np.testing.assert_array_equal(a, np.round(a, 2))
+    np.testing.assert_array_equal(b, np.round(b, 1))
+    again = cli("generate", "--model", model, "-n", "4")  # no table needed
+    assert again.returncode == 0, again.stderr
+    assert pd.read_csv(pd.io.common.StringIO(again.stdout)).shape == (4, 3)
+    missing = cli("generate", "--model", model)
+    assert missing.returncode == 1 and "-n/--n-samples" in missing.stderr
+
+
+def test_hidden_option_and_plain_progress_in_a_file(table, tmp_path):
+    from sklearn_ae import load
+
+    path, _ = table
+    model = tmp_path / "ae.safetensors"
+    result = cli(
+        "reduce",
+        path,
+        "--id-column",
+        "id",
+        "--hidden",
+        "16,4",
+        "--progress",
+        "--save-model",
+        model,
+        *FAST,
+    )
+    assert result.returncode == 0, result.stderr
+    assert load(model).hidden_layer_sizes == (16, 4)
+    assert "train_loss" in result.stderr and "\x1b[" not in result.stderr
+    bad = cli("reduce", path, "--hidden", "16,x")
+    assert bad.returncode == 2 and "comma-separated list of layer widths" in bad.stderr

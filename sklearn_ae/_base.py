@@ -448,14 +448,16 @@ class BaseAutoencoder(BaseEstimator):
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        stopper = dict(self.net_.callbacks_)["stopping"]
         if self._early_stopping:
             self.validation_scores_ = [-float(v) for v in history[:, "valid_loss"]]
-            # the restored weights are those of the best validation epoch
-            self.best_loss_ = self.loss_curve_[int(np.argmax(self.validation_scores_))]
+            # the restored weights are those of the last epoch that improved the
+            # held-out loss by more than tol (skorch's best_epoch_, 1-based)
+            best = stopper.best_epoch_ if stopper.best_epoch_ else len(history)
+            self.best_loss_ = self.loss_curve_[best - 1]
         else:
             self.validation_scores_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))
-        stopper = dict(self.net_.callbacks_)["stopping"]
         if self._warn_unconverged and stopper.misses_ < stopper.patience:
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "

@@ -56,7 +56,7 @@ COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zip": None
 DELIMITERS = ",;\t|"
 
 #: A number written with a decimal comma ("3,14"), as in semicolon-separated files.
-DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(\.\d{3})*,\d+\s*$")
+DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+(\.\d{3})*(,\d+)?([eE][-+]?\d+)?\s*$")
 
 
 def _kind(file: Path) -> str:
@@ -101,9 +101,14 @@ def _decimal_commas(table: pd.DataFrame) -> pd.DataFrame:
 
     for name in table.columns:
         col = table[name]
-        if col.dtype == object:
+        # text is "object" in pandas 2 and "str" in pandas 3
+        if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
             values = col.dropna().astype(str)
-            if len(values) and values.str.match(DECIMAL_COMMA).all():
+            if (
+                len(values)
+                and values.str.match(DECIMAL_COMMA).all()
+                and values.str.contains(",").any()
+            ):
                 table[name] = pd.to_numeric(
                     col.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
                 )

@@ -2,7 +2,8 @@
 # Set up a virtual environment in .venv (idempotent) and run one job:
 #   bash run.sh demo   - the digits demo (AutoencoderTransformer vs PCA, PNGs in demo_output/)
 #   bash run.sh test   - the test suite (sklearn's estimator checks, behaviour tests, doctests)
-#   bash run.sh docs   - the Sphinx site with its example gallery (docs/_build/html; warnings are errors)
+#   bash run.sh docs   - the Sphinx site with its example gallery (docs/_build/html; warnings are
+#                        errors, and docs/check_gallery.py fails on stray output in the examples)
 #   bash run.sh bench  - the benchmarks in benchmarks/ (installs the optional extras)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +29,7 @@ esac
 case "$job" in
     demo) exec "$PY" -m sklearn_ae.demo "$@" ;;
     test) exec "$PY" -m pytest -n 2 "$@" ;;
-    docs) PATH="$PWD/.venv/bin:$PATH" exec make -C docs html "$@" ;;
+    docs) PATH="$PWD/.venv/bin:$PATH" make -C docs html "$@"
+          exec "$PY" docs/check_gallery.py ;;  # no stray reprs or warning paths in the gallery
     bench) exec "$PY" benchmarks/run_all.py "$@" ;;
 esac

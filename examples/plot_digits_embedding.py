@@ -7,12 +7,19 @@ to two codes; PCA does the same linearly. The autoencoder's map separates the
 classes more, and its reconstructions from 8 codes are sharper than PCA's.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_ae import AutoencoderTransformer
+
+# A budget of 60 epochs keeps this page fast; the autoencoders are still
+# improving then, which their ConvergenceWarning says. Expected here.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X, y = load_digits(return_X_y=True)
 
@@ -25,7 +32,8 @@ for ax, (name, Z) in zip(axes, codes.items(), strict=True):
     ax.set_title(f"{name}: 2 components")
     ax.set_xticks([])
     ax.set_yticks([])
-fig.colorbar(scatter, ax=axes, label="digit")
+_ = fig.colorbar(scatter, ax=axes, label="digit")
+plt.show()
 
 # %%
 # Reconstructions from 8 components

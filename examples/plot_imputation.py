@@ -8,13 +8,20 @@ in standardized units. :class:`~sklearn_ae.AEImputer` goes where
 ``SimpleImputer``, ``KNNImputer`` and ``IterativeImputer`` go.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 from sklearn_ae import AEImputer
+
+# IterativeImputer keeps its defaults (10 rounds), after which it warns that
+# its stopping criterion was not reached; the warning is expected here.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X = load_diabetes().data
 scale = X.std(axis=0)
@@ -40,7 +47,9 @@ for i, (name, values) in enumerate(rmse.items()):
     ax.bar(np.arange(len(rates)) + i * width, values, width, label=name)
 ax.set_xticks(np.arange(len(rates)) + 1.5 * width, [f"{r:.0%} missing" for r in rates])
 ax.set_ylabel("RMSE on removed entries (std units)")
-ax.legend()
+ax.set_title("Imputing diabetes with values removed at random")
+ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+fig.tight_layout()
 for name, values in rmse.items():
     print(name, " ".join(f"{v:.3f}" for v in values))
 plt.show()

@@ -31,13 +31,20 @@ print(
     f"IsolationForest {roc_auc_score(y, -forest.score_samples(X)):.3f}"
 )
 
+# %%
+# The scores have a long right tail, so the x axis is logarithmic: every row,
+# the most abnormal included, is on the chart.
 fig, ax = plt.subplots(figsize=(7, 4))
-bins = np.linspace(scores.min(), np.quantile(scores, 0.99), 40)
+bins = np.geomspace(scores.min(), scores.max(), 40)
 ax.hist(scores[y == 0], bins=bins, alpha=0.6, label="benign (inliers)")
 ax.hist(scores[y == 1], bins=bins, alpha=0.6, label="malignant (outliers)")
 ax.axvline(-detector.offset_, color="k", ls="--", label="threshold (contamination=0.1)")
-ax.set_xlabel("outlier score (-score_samples)")
-ax.legend()
+ax.set_xscale("log")
+ax.set_xlabel("outlier score (-score_samples, log scale)")
+ax.set_ylabel("rows")
+ax.set_title("AEOutlierDetector scores on breast_cancer")
+ax.legend(loc="upper right")
+plt.show()
 
 # %%
 # Why is the top row flagged?

@@ -22,13 +22,15 @@ real["cultivar"] = np.array(["a", "b", "c"])[wine.target]
 
 vae = VAEGenerator(random_state=0).fit(real)
 synthetic = vae.sample(len(real), random_state=0)
-print(synthetic.dtypes.equals(real.dtypes), synthetic.head(3), sep="\n")
+print(f"same columns and dtypes as the real table: {synthetic.dtypes.equals(real.dtypes)}")
+print(synthetic.head(3))
 
 # %%
 # Marginals
 # ---------
 columns = ["malic_acid", "flavanoids", "color_intensity", "proline"]
-fig, axes = plt.subplots(1, len(columns) + 1, figsize=(14, 3))
+fig, axes = plt.subplots(2, 3, figsize=(9, 5.5))
+axes = axes.ravel()[: len(columns) + 1]
 for ax, col in zip(axes[:-1], columns, strict=True):
     bins = np.histogram_bin_edges(real[col], 20)
     ax.hist(real[col], bins=bins, alpha=0.6, density=True, label="real")
@@ -42,19 +44,23 @@ counts = pd.DataFrame(
 )
 counts.plot.bar(ax=axes[-1], rot=0, title="cultivar", legend=False)
 axes[0].legend()
+fig.axes[-1].set_visible(False)  # the sixth cell of the grid is not used
 fig.tight_layout()
+plt.show()
 
 # %%
 # Correlations
 # ------------
 numeric = real.select_dtypes("number").columns
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+fig, axes = plt.subplots(1, 2, figsize=(11, 5.5), layout="constrained")
+ticks = np.arange(len(numeric))
 for ax, (name, table) in zip(axes, [("real", real), ("synthetic", synthetic)], strict=True):
     im = ax.imshow(table[numeric].corr(), vmin=-1, vmax=1, cmap="RdBu_r")
     ax.set_title(f"{name} correlations")
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.colorbar(im, ax=axes)
+    ax.set_xticks(ticks, numeric, rotation=90, fontsize=7)
+    ax.set_yticks(ticks, numeric if ax is axes[0] else [], fontsize=7)
+_ = fig.colorbar(im, ax=axes, shrink=0.8, label="Pearson correlation")
+plt.show()
 
 # %%
 # Rows of one class

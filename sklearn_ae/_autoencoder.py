@@ -21,6 +21,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     reconstruction error, so :class:`~sklearn.model_selection.GridSearchCV`
     can choose ``n_components`` without labels.
 
+    Read more in the :ref:`User Guide <choosing>`.
+
     Parameters
     ----------
     n_components : int or None, default=2

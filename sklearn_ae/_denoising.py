@@ -95,6 +95,8 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
     mask as extra input) and left out of the loss, so incomplete tables
     train directly and ``reconstruct`` fills them.
 
+    Read more in the :ref:`User Guide <choosing>`.
+
     Parameters
     ----------
     n_components : int or None, default=None

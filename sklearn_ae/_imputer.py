@@ -40,6 +40,8 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
     ``keep_empty_features=True``. Rows that are entirely missing get the
     network's reconstruction of an empty row, close to the feature means.
 
+    Read more in the :ref:`User Guide <choosing>`.
+
     Parameters
     ----------
     n_components : int or None, default=None

@@ -78,6 +78,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     200 epochs, with other changes) scored worse on the confirming half of
     the benchmark tables (``docs/benchmarks.rst``).
 
+    Read more in the :ref:`User Guide <choosing>`.
+
     Parameters
     ----------
     n_components : int or None, default=None

@@ -66,6 +66,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     also reads the class) and ``sample(n, y=...)`` draws rows of the
     requested classes.
 
+    Read more in the :ref:`User Guide <choosing>`.
+
     Parameters
     ----------
     n_components : int or None, default=None

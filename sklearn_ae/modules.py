@@ -134,6 +134,8 @@ class ConvAutoencoder(ModuleParams, nn.Module):
     or AEOutlierDetector; ``n_components`` here sets the code size (the
     estimator's own ``n_components`` and network parameters are then unused).
 
+    Read more in the :ref:`User Guide <own_network>`.
+
     Parameters
     ----------
     image_shape : tuple of int, default=(1, 8, 8)

@@ -67,6 +67,8 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = "sklearn_ae"
 html_theme_options = {"navigation_with_keys": False}
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 
 warnings.filterwarnings("ignore", category=UserWarning, message="Matplotlib is currently")
 nitpicky = False

@@ -215,7 +215,8 @@ class BaseAutoencoder(BaseEstimator):
                 "encode(X) -> Z and decode(Z) -> X_hat (see 'Your own network' in the "
                 "user guide)."
             )
-        probe = ModuleAdapter(configured(module, n_features)).eval()
+        n_features = self._module_width(n_features)
+        probe = self._adapter(configured(module, n_features)).eval()
         weight = next(probe.parameters(), None)
         x = torch.zeros(
             2,
@@ -226,11 +227,11 @@ class BaseAutoencoder(BaseEstimator):
         shape = f"(2, {n_features})"
         with torch.no_grad():
             try:
-                z = probe.encode(x, torch.ones_like(x) if probe.takes_mask else None)
+                z = probe.code(x, torch.ones_like(x) if probe.takes_mask else None)
             except Exception as error:  # noqa: BLE001 - any failure is the module's
                 raise ValueError(
-                    f"module {name}.encode failed on a batch of shape {shape} (X has "
-                    f"{n_features} features): {type(error).__name__}: {error}"
+                    f"module {name}.encode failed on a batch of shape {shape} (the network "
+                    f"reads {n_features} columns per row): {type(error).__name__}: {error}"
                 ) from error
             if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[0] != 2:
                 got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
@@ -249,14 +250,22 @@ class BaseAutoencoder(BaseEstimator):
             got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise ValueError(
                 f"module {name}.decode must return a tensor of shape (n_samples, "
-                f"n_features) = {shape}, as X has {n_features} features; it returned {got}."
+                f"n_features) = {shape}, as the network reads {n_features} columns per "
+                f"row; it returned {got}."
             )
         return int(z.shape[1])
 
+    def _module_width(self, n_features: int) -> int:
+        """Columns the network reads and writes (the VAE's encoded table is wider)."""
+        return n_features
+
+    def _adapter(self, module: torch.nn.Module) -> ModuleAdapter:
+        """Wrap a user module in the interface this estimator calls."""
+        return ModuleAdapter(module, sigmoid_output=self.loss == "bce")
+
     def _user_module(self) -> ModuleAdapter:
         """A freshly initialised copy of the user's ``module``, adapted."""
-        fresh = reinitialized(self.module, self.n_features_in_)
-        return ModuleAdapter(fresh, sigmoid_output=self.loss == "bce")
+        return self._adapter(reinitialized(self.module, self._module_width(self.n_features_in_)))
 
     def _make_scaler(self):
         if not self.standardize:
@@ -330,13 +339,13 @@ class BaseAutoencoder(BaseEstimator):
         device = resolve_device(self.device)
         if not warm:
             self._early_stopping = self._resolve_early_stopping(X.shape[0])
+            self.scaler_ = self._make_scaler()
+            if self.scaler_ is not None:
+                self.scaler_.fit(X)
             if getattr(self, "module", None) is not None:
                 self.n_components_ = self._check_module(X.shape[1])
             else:
                 self.n_components_ = self._resolve_n_components(X.shape[1])
-            self.scaler_ = self._make_scaler()
-            if self.scaler_ is not None:
-                self.scaler_.fit(X)
         X_scaled = self._scale(X)
         table = to_table(X_scaled, device, y_enc)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))

@@ -315,6 +315,10 @@ class ModuleAdapter(nn.Module):
             x = x * mask
         return self.inner.encode(x, mask) if self.takes_mask else self.inner.encode(x)
 
+    def code(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """The code of ``x`` (what ``decode`` takes): used to check the protocol."""
+        return self.encode(x, mask)
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.inner.decode(z)
 
@@ -359,3 +363,49 @@ class Ensemble(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None):
         z = self.encode(x, mask)
         return self.decode(z), z
+
+
+class VariationalAdapter(ModuleAdapter):
+    """A user's ``encode -> (mean, log_var)``/``decode`` module, as VAEGenerator calls it.
+
+    Adds what the tabular VAE needs around it, as :class:`VariationalAutoencoder`
+    has: the learned scale ``sigma()`` of each numeric column's gaussian and
+    the reparameterized draw in training. Conditional fits (class labels) are
+    not supported with a user module: it never sees the class.
+    """
+
+    def __init__(self, inner: nn.Module, *, n_numeric: int) -> None:
+        super().__init__(inner)
+        self.log_sigma = nn.Parameter(torch.full((n_numeric,), math.log(0.1)))
+
+    def sigma(self) -> torch.Tensor:
+        return self.log_sigma.exp().clamp(0.01, 1.0)
+
+    def encode(self, x, mask=None, y=None):
+        out = super().encode(x, mask)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise ValueError(
+                "a VAEGenerator module's encode must return a pair (mean, log_var); "
+                f"it returned {type(out).__name__}"
+            )
+        mean, logvar = out
+        return mean, logvar.clamp(-12.0, 8.0)
+
+    def code(self, x, mask=None):
+        mean, logvar = self.encode(x, mask)
+        if mean.shape != logvar.shape:
+            raise ValueError(
+                f"mean and log_var must have one shape; got {tuple(mean.shape)} and "
+                f"{tuple(logvar.shape)}"
+            )
+        return mean
+
+    def decode(self, z, y=None):
+        return self.inner.decode(z)
+
+    def forward(self, x, mask=None, y=None):
+        mean, logvar = self.encode(x, mask)
+        z = mean
+        if self.training:
+            z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
+        return self.decode(z), mean, logvar, self.sigma()

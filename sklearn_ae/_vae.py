@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from ._base import BaseAutoencoder
 from ._compat import Interval, _fit_context, validate_data
 from ._docstrings import fill_docs
-from ._modules import VariationalAutoencoder
+from ._modules import VariationalAdapter, VariationalAutoencoder
 from ._net import LOG_2PI, CriterionSchedule, ELBOLoss, linear_warmup
 from ._tabular import TableCodec
 
@@ -93,6 +93,17 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         it corrects the under-dispersion VAEs are known for. Categorical
         columns (and missing-value rates) get logit offsets that bring each
         category's generated frequency to its training frequency.
+
+    module : torch.nn.Module or None, default=None
+        Your own network, replacing the built-in MLP: a module with
+        ``encode(X) -> (mean, log_var)`` and ``decode(Z) -> raw`` on the
+        encoded table (one column per numeric feature, quantile-transformed
+        to a standard normal, then one-hot blocks; its width is
+        ``scaler_.n_outputs_``, passed as ``n_features`` to a module whose
+        ``n_features`` parameter is None). ``decode`` returns gaussian means
+        for the numeric columns and logits for the blocks; the per-column
+        scale is learned by the estimator. Not with ``y`` (a conditional
+        VAE). See "Your own network" in the user guide.
 
     %(network)s
 
@@ -183,6 +194,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self,
         n_components=None,
         *,
+        module=None,
         beta=1.0,
         kl_warmup=20,
         n_importance=1,
@@ -213,6 +225,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.kl_warmup = kl_warmup
         self.n_importance = n_importance
         self.calibrate_marginals = calibrate_marginals
+        self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -330,7 +343,20 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             )
         return codes
 
+    def _module_width(self, n_features: int) -> int:
+        return self.scaler_.n_outputs_  # the encoded table: one-hot blocks included
+
+    def _adapter(self, module):
+        if self.classes_ is not None:
+            raise ValueError(
+                "VAEGenerator with a module cannot be fitted with y (a conditional VAE): "
+                "the module does not see the class. Fit without y, or use module=None."
+            )
+        return VariationalAdapter(module, n_numeric=self.scaler_.n_numeric_)
+
     def _build_module(self, n_features: int):
+        if self.module is not None:
+            return self._user_module()
         codec = self.scaler_
         return VariationalAutoencoder(
             codec.n_outputs_,

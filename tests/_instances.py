@@ -44,6 +44,19 @@ class TinyModule(ModuleParams, nn.Module):
         return self.dec(z)
 
 
+class TinyVariationalModule(TinyModule):
+    """The same, with ``encode`` returning ``(mean, log_var)`` as VAEGenerator needs."""
+
+    def __init__(self, n_features=None, n_components=2, width=8):
+        super().__init__(n_features, 2 * n_components, width)
+        self.n_components = n_components
+        self.dec[0] = nn.Linear(n_components, width)
+
+    def encode(self, x):
+        mean, log_var = self.enc(x).chunk(2, dim=1)
+        return mean, log_var
+
+
 #: The estimators that take ``module``, each with a user module, for the checks.
 MODULE_ESTIMATORS = ["AutoencoderTransformer", "DenoisingAE", "AEImputer", "AEOutlierDetector"]
 
@@ -59,6 +72,9 @@ def module_instances():
         getattr(sklearn_ae, name)(module=TinyModule(), **TINY_PARAMS[name])
         for name in MODULE_ESTIMATORS
     ]
+    # VAEGenerator(module=...) is left out: scikit-learn's checks fit with y, which
+    # VAEGenerator reads as class labels (a conditional VAE), and a user module
+    # cannot condition; test_module.py tests it directly.
 
 
 #: Checks that cannot apply to an estimator holding a torch module as a parameter.

@@ -254,3 +254,50 @@ def test_onnx_export_of_a_convolutional_denoiser(digits):
     session = ort.InferenceSession(dae.to_onnx().SerializeToString())
     codes = session.run(None, {"X": digits.astype(np.float32)})[0]
     np.testing.assert_allclose(codes, dae.transform(digits), rtol=1e-5, atol=1e-4)
+
+
+# -------------------------------------------------------------- VAEGenerator
+def test_vae_with_a_user_module(tmp_path, rng):
+    import pandas as pd
+
+    from sklearn_ae import VAEGenerator
+
+    from ._instances import TinyVariationalModule
+
+    n = 120
+    table = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "y": rng.normal(size=n),
+            "colour": rng.choice(["red", "blue"], n),
+        }
+    )
+    module = TinyVariationalModule(n_components=3, width=16)
+    vae = VAEGenerator(module=module, **FAST).fit(table)
+    assert vae.n_components_ == 3
+    assert vae.net_.module_.inner.n_features == vae.scaler_.n_outputs_ == 4
+    assert module.n_features is None  # the instance passed is untouched
+    synthetic = vae.sample(20, random_state=0)
+    assert list(synthetic.columns) == ["x", "y", "colour"]
+    assert set(synthetic["colour"]) <= {"red", "blue"}
+    assert vae.transform(table).shape == (n, 3)
+    assert np.isfinite(vae.score_samples(table)).all()
+    again = VAEGenerator(module=module, **FAST).fit(table)
+    pd.testing.assert_frame_equal(again.sample(20, random_state=0), synthetic)
+    restored = pickle.loads(pickle.dumps(vae))
+    pd.testing.assert_frame_equal(restored.sample(20, random_state=0), synthetic)
+    vae.save(tmp_path / "vae")
+    loaded = load(tmp_path / "vae", trusted=["tests._instances.TinyVariationalModule"])
+    pd.testing.assert_frame_equal(loaded.sample(20, random_state=0), synthetic)
+
+
+def test_vae_module_protocol_errors(rng):
+    from sklearn_ae import VAEGenerator
+
+    from ._instances import TinyModule, TinyVariationalModule
+
+    X = rng.normal(size=(60, 3))
+    with pytest.raises(ValueError, match=r"must return a pair \(mean, log_var\)"):
+        VAEGenerator(module=TinyModule(), **FAST).fit(X)
+    with pytest.raises(ValueError, match="cannot be fitted with y"):
+        VAEGenerator(module=TinyVariationalModule(), **FAST).fit(X, rng.choice([0, 1], 60))

@@ -372,6 +372,8 @@ def cmd_outliers(args):
     scores = model.score_samples(data)  # one pass; predict is scores - offset_ < 0
     result = pd.DataFrame({"outlier_score": -scores, "is_outlier": scores - model.offset_ < 0})
     if args.explain:
+        if sys.stderr.isatty():  # integrated gradients: seconds per thousand rows
+            print(f"explaining {len(data)} rows ...", file=sys.stderr, flush=True)
         shares = pd.DataFrame(model.explain(data)).add_prefix("share_")
         result = pd.concat([result, shares.reset_index(drop=True)], axis=1)
     if args.keep_columns:
@@ -476,7 +478,8 @@ def cmd_demo(args):
         raise CLIError(f"--output-dir's parent folder does not exist: {folder.parent}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run(args.output_dir, args.n_components, args.seed, args.max_iter)
+        hidden = (128, 64) if args.hidden is None else args.hidden
+        run(args.output_dir, args.n_components, args.seed, args.max_iter, hidden, args.device)
 
 
 # ------------------------------------------------------------------ parser
@@ -612,6 +615,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument("--max-iter", type=int, default=200, help="autoencoder epochs (default 200)")
+    demo.add_argument(
+        "--hidden",
+        type=hidden_sizes,
+        metavar="W1,W2",
+        help="the autoencoder's hidden layer widths (default 128,64)",
+    )
+    demo.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     demo.set_defaults(func=cmd_demo)
     return parser
 

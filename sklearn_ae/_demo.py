@@ -5,7 +5,7 @@ Run it with ``python -m sklearn_ae.demo`` or ``sklearn-ae demo``.
 
 from __future__ import annotations
 
-import argparse
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -38,6 +38,8 @@ def run(
     n_components: int = 8,
     random_state: int = 0,
     max_iter: int = 200,
+    hidden_layer_sizes=(128, 64),
+    device="auto",
 ):
     """Fit both reducers on digits, print the comparison and save two PNGs.
 
@@ -51,6 +53,10 @@ def run(
         Seed of the split and of the autoencoder.
     max_iter : int, default=200
         Training epochs of the autoencoder.
+    hidden_layer_sizes : tuple of int, default=(128, 64)
+        The autoencoder's hidden layers.
+    device : str, default="auto"
+        Where the autoencoder trains.
 
     Returns
     -------
@@ -63,7 +69,11 @@ def run(
         X, y, test_size=0.25, stratify=y, random_state=random_state
     )
     ae = AutoencoderTransformer(
-        n_components=n_components, max_iter=max_iter, random_state=random_state
+        n_components=n_components,
+        hidden_layer_sizes=hidden_layer_sizes,
+        max_iter=max_iter,
+        random_state=random_state,
+        device=device,
     )
     # 200 epochs is the default budget; still improving then is fine for a demo
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -131,13 +141,10 @@ def run(
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output-dir", default="demo_output")
-    parser.add_argument("-k", "--n-components", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-iter", type=int, default=200, help="autoencoder epochs")
-    args = parser.parse_args(argv)
-    run(args.output_dir, args.n_components, args.seed, args.max_iter)
+    """``python -m sklearn_ae.demo [options]``: the same as ``sklearn-ae demo [options]``."""
+    from ._cli import main as cli_main
+
+    return cli_main(["demo", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -3,4 +3,4 @@
 from ._demo import main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

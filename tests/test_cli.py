@@ -196,10 +196,12 @@ def test_progress_goes_to_stderr(table):
 
 
 def test_demo_runs(tmp_path):
-    result = cli("demo", "-o", tmp_path / "demo", "-k", "2", "--max-iter", "5", cwd=tmp_path)
+    args = ["-k", "2", "--max-iter", "5", "--hidden", "16", "--device", "cpu"]
+    result = cli("demo", "-o", tmp_path / "demo", *args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "PCA" in result.stdout
     assert (tmp_path / "demo" / "embedding.png").exists()
+    assert "--hidden" in cli("demo", "--help").stdout
 
 
 # ------------------------------------------------- formats, paths, safe models
@@ -385,3 +387,4 @@ def test_hidden_option_and_plain_progress_in_a_file(table, tmp_path):
     assert "train_loss" in result.stderr and "\x1b[" not in result.stderr
     bad = cli("reduce", path, "--hidden", "16,x")
     assert bad.returncode == 2 and "comma-separated list of layer widths" in bad.stderr
+

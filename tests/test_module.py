@@ -107,6 +107,17 @@ def test_gridsearch_over_module_arguments_in_parallel(digits):
     assert set(search.cv_results_["param_module__channels"]) == {(8,), (8, 16)}
 
 
+def test_gridsearch_over_user_module_instances_in_parallel(digits):
+    search = GridSearchCV(
+        AutoencoderTransformer(module=PlainMLP(), max_iter=2, random_state=0),
+        {"module": [PlainMLP(n_components=3), PlainMLP(n_components=6)]},
+        cv=2,
+        n_jobs=2,
+    ).fit(digits)
+    assert search.best_estimator_.n_components_ in (3, 6)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
 def test_width_follows_the_data_when_n_features_is_none(rng):
     X = rng.normal(size=(40, 7))
     ae = AutoencoderTransformer(module=TinyModule(n_components=3), **FAST).fit(X)

@@ -388,3 +388,46 @@ def test_hidden_option_and_plain_progress_in_a_file(table, tmp_path):
     bad = cli("reduce", path, "--hidden", "16,x")
     assert bad.returncode == 2 and "comma-separated list of layer widths" in bad.stderr
 
+
+def run_on_a_terminal(*args):
+    """Run the CLI with stderr on a pseudo-terminal; return (status, what the terminal got)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_ae", *map(str, args)],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return process.wait(timeout=300), b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_shows_by_itself_on_a_terminal_above_the_threshold(tmp_path, rng):
+    from sklearn_ae._cli import LONG_FIT
+
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    pd.DataFrame(rng.normal(size=(50, 3)), columns=list("abc")).to_csv(small, index=False)
+    rows = LONG_FIT // 3 + 10
+    pd.DataFrame(rng.normal(size=(rows, 3)), columns=list("abc")).to_csv(big, index=False)
+    status, quiet = run_on_a_terminal(
+        "outliers", small, "--max-iter", "2", "-o", tmp_path / "s.csv"
+    )
+    assert status == 0 and "train_loss" not in quiet
+    status, shown = run_on_a_terminal(
+        "outliers", big, "--max-iter", "2", "--explain", "-o", tmp_path / "b.csv"
+    )
+    assert status == 0 and "train_loss" in shown
+    assert f"explaining {rows} rows" in shown

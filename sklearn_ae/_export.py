@@ -57,7 +57,8 @@ class InferenceGraph(nn.Module):
             value = np.asarray(value)
             dtype = None if value.dtype.kind in "biu" else torch.float32
             self.register_buffer(name, torch.as_tensor(value, dtype=dtype))
-        self.mask_input = bool(getattr(self.module, "mask_input", False))
+        # missing values become zeros plus a mask, as in _data.to_table
+        self.nan_aware = bool(estimator._allow_nan)
         empty = getattr(estimator, "_empty_features", np.zeros(n_features, dtype=bool))
         self.register_buffer("empty", torch.as_tensor(empty))
 
@@ -66,9 +67,9 @@ class InferenceGraph(nn.Module):
         return torch.where(self.empty, torch.zeros_like(X), X)
 
     def scale(self, X: torch.Tensor):
-        """Scaled rows and the observation mask (None for models without one)."""
+        """Scaled rows and the observation mask (None where NaN is not accepted)."""
         x = self.prepare(X) * self.a + self.b
-        if not self.mask_input:
+        if not self.nan_aware:
             return x, None
         missing = torch.isnan(x)
         return torch.where(missing, torch.zeros_like(x), x), (~missing).to(x.dtype)

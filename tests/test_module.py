@@ -258,6 +258,19 @@ def test_safe_format_rebuilds_modules_with_parameters(digits, tmp_path):
         plain.save(tmp_path / "plain")
 
 
+def test_onnx_export_of_a_user_module_with_missing_values(digits):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    X = digits.copy()
+    X[::3, 10] = np.nan
+    dae = DenoisingAE(module=PlainMLP(), **FAST).fit(X)
+    assert not dae.net_.module_.takes_mask  # missing entries reach it as zeros
+    session = ort.InferenceSession(dae.to_onnx().SerializeToString())
+    codes = session.run(None, {"X": X.astype(np.float32)})[0]
+    assert np.isfinite(codes).all()
+    np.testing.assert_allclose(codes, dae.transform(X), rtol=1e-5, atol=1e-4)
+
+
 def test_onnx_export_of_a_convolutional_denoiser(digits):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")

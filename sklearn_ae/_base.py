@@ -670,6 +670,11 @@ class BaseAutoencoder(BaseEstimator):
             self.device_ = str(net.device)
 
 
+def epoch_history(net: AutoencoderNet) -> list[dict]:
+    """The net's history with the per-batch records emptied (per-epoch values kept)."""
+    return [{**row, "batches": []} for row in net.history]
+
+
 def lean_net(net: AutoencoderNet, *, keep_optimizer: bool) -> AutoencoderNet:
     """A shallow copy of a fitted net without what inference does not need.
 
@@ -684,7 +689,7 @@ def lean_net(net: AutoencoderNet, *, keep_optimizer: bool) -> AutoencoderNet:
     # the init parameters are the very instances skorch trains as module_ and
     # criterion_, which it pickles apart: name their classes, not a second copy
     lean.module, lean.criterion = type(net.module_), type(net.criterion_)
-    lean.history = History([{**row, "batches": []} for row in net.history])
+    lean.history = History(epoch_history(net))
     if not keep_optimizer and getattr(net, "optimizer_", None) is not None:
         optimizer = copy.copy(net.optimizer_)
         optimizer.state = defaultdict(dict)

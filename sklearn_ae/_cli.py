@@ -95,14 +95,20 @@ def sniff_delimiter(file: Path) -> str:
         return default
 
 
+def _is_text(col) -> bool:
+    """Whether a column holds text: dtype "object" in pandas 2, "str" in pandas 3."""
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)
+
+
 def _decimal_commas(table: pd.DataFrame) -> pd.DataFrame:
     """Text columns that are all decimal-comma numbers become floats."""
     import pandas as pd
 
     for name in table.columns:
         col = table[name]
-        # text is "object" in pandas 2 and "str" in pandas 3
-        if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+        if _is_text(col):
             values = col.dropna().astype(str)
             if (
                 len(values)
@@ -309,16 +315,13 @@ def require_complete(data: pd.DataFrame) -> None:
 
 def identifier_columns(table: pd.DataFrame, exclude) -> list:
     """Text columns holding a different value on every row: identifiers, not data."""
-    import pandas as pd
 
     found = []
     for name in table.columns:
         col = table[name]
         if name in exclude or len(col) < 2:
             continue
-        if (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)) and (
-            col.notna().all() and col.nunique() == len(col)
-        ):
+        if _is_text(col) and col.notna().all() and col.nunique() == len(col):
             found.append(name)
     return found
 

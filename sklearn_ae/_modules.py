@@ -162,7 +162,33 @@ class Autoencoder(nn.Module):
         return self.decode(z), z
 
 
-class VariationalAutoencoder(nn.Module):
+class GaussianCode:
+    """What a tabular VAE module adds around ``encode``/``decode``.
+
+    ``sigma()`` is the learned scale of each numeric feature's gaussian
+    (a ``log_sigma`` parameter) and ``forward`` draws the code by the
+    reparameterization trick in training (the mean at inference). Used by
+    the built-in :class:`VariationalAutoencoder` and by
+    :class:`VariationalAdapter` around a user's module.
+    """
+
+    #: log-variances of the code are clamped to this range
+    LOGVAR_RANGE = (-12.0, 8.0)
+
+    def sigma(self) -> torch.Tensor:
+        """Scale of each numeric feature's gaussian, in [0.01, 1]."""
+        return self.log_sigma.exp().clamp(0.01, 1.0)
+
+    def forward(self, x, mask=None, y=None):
+        """Return ``(raw output, mean, log-variance, sigma)``; z is sampled in training."""
+        mean, logvar = self.encode(x, mask, y)
+        z = mean
+        if self.training:
+            z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
+        return self.decode(z, y), mean, logvar, self.sigma()
+
+
+class VariationalAutoencoder(GaussianCode, nn.Module):
     """Gaussian encoder, reparameterized code and a decoder for tabular outputs.
 
     The decoder's output holds, per numeric feature, the mean of a gaussian
@@ -213,10 +239,6 @@ class VariationalAutoencoder(nn.Module):
         self.decoder = mlp([n_components + n_classes, *hidden[::-1], n_inputs], **kw)
         self.log_sigma = nn.Parameter(torch.full((n_numeric,), math.log(0.1)))
 
-    def sigma(self) -> torch.Tensor:
-        """Scale of each numeric feature's gaussian, in [0.01, 1]."""
-        return self.log_sigma.exp().clamp(0.01, 1.0)
-
     def _one_hot(self, y, like: torch.Tensor) -> torch.Tensor:
         if y is None:  # unknown class
             return like.new_zeros(like.shape[0], self.n_classes)
@@ -235,21 +257,13 @@ class VariationalAutoencoder(nn.Module):
                 label = label * keep.to(x.dtype)
             x = torch.cat([x, label], dim=1)
         mean, logvar = self.encoder(x).chunk(2, dim=1)
-        return mean, logvar.clamp(-12.0, 8.0)
+        return mean, logvar.clamp(*self.LOGVAR_RANGE)
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """Raw decoder output (gaussian means and category logits)."""
         if self.n_classes:
             z = torch.cat([z, self._one_hot(y, z)], 1)
         return self.decoder(z)
-
-    def forward(self, x, mask=None, y=None):
-        """Return ``(raw output, mean, log-variance, sigma)``; z is sampled in training."""
-        mean, logvar = self.encode(x, mask, y)
-        z = mean
-        if self.training:
-            z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
-        return self.decode(z, y), mean, logvar, self.sigma()
 
 
 # ------------------------------------------------------------- user modules
@@ -365,7 +379,7 @@ class Ensemble(nn.Module):
         return self.decode(z), z
 
 
-class VariationalAdapter(ModuleAdapter):
+class VariationalAdapter(GaussianCode, ModuleAdapter):
     """A user's ``encode -> (mean, log_var)``/``decode`` module, as VAEGenerator calls it.
 
     Adds what the tabular VAE needs around it, as :class:`VariationalAutoencoder`
@@ -378,9 +392,6 @@ class VariationalAdapter(ModuleAdapter):
         super().__init__(inner)
         self.log_sigma = nn.Parameter(torch.full((n_numeric,), math.log(0.1)))
 
-    def sigma(self) -> torch.Tensor:
-        return self.log_sigma.exp().clamp(0.01, 1.0)
-
     def encode(self, x, mask=None, y=None):
         out = super().encode(x, mask)
         if not (isinstance(out, tuple) and len(out) == 2):
@@ -389,7 +400,7 @@ class VariationalAdapter(ModuleAdapter):
                 f"it returned {type(out).__name__}"
             )
         mean, logvar = out
-        return mean, logvar.clamp(-12.0, 8.0)
+        return mean, logvar.clamp(*self.LOGVAR_RANGE)
 
     def code(self, x, mask=None):
         mean, logvar = self.encode(x, mask)
@@ -400,12 +411,5 @@ class VariationalAdapter(ModuleAdapter):
             )
         return mean
 
-    def decode(self, z, y=None):
+    def decode(self, z, y=None):  # the class, y, is never given with a user module
         return self.inner.decode(z)
-
-    def forward(self, x, mask=None, y=None):
-        mean, logvar = self.encode(x, mask)
-        z = mean
-        if self.training:
-            z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
-        return self.decode(z), mean, logvar, self.sigma()

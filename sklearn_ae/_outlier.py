@@ -33,6 +33,12 @@ def _mahalanobis(einsum, centred, precision):
     return einsum("nmi,mij,nmj->nm", centred, precision, centred)
 
 
+def _residuals_and_codes(module, x):
+    """Each member's residuals ``x - reconstruction`` and codes (NumPy path and ONNX graph)."""
+    code = module.encode(x)
+    return x.unsqueeze(1) - module.link(module.decode(code)), code
+
+
 def _raw_distances(residuals, codes, residual_scale, code_mean, code_precision, per_feature=False):
     """Per member: weighted reconstruction error and latent distance.
 
@@ -295,11 +301,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def _member_outputs(self, X: np.ndarray):
         """Residuals ``(n, members, features)`` in scaled units, and codes."""
 
-        def parts(module, x, mask, y):
-            code = module.encode(x)
-            return x.unsqueeze(1) - module.link(module.decode(code)), code
-
-        residuals, codes = self._infer(parts, self._scale(X))
+        residuals, codes = self._infer(
+            lambda mod, x, m, y: _residuals_and_codes(mod, x), self._scale(X)
+        )
         return residuals.astype(np.float64), codes.astype(np.float64)
 
     def _fit_distances(self, residuals: np.ndarray, codes: np.ndarray) -> None:
@@ -345,9 +349,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         offset = self.offset_ if method == "decision_function" else 0.0
 
         def score(g, X):  # as score_samples (and decision_function), in torch
-            x, _ = g.scale(X)
-            code = g.module.encode(x)
-            residuals = x.unsqueeze(1) - g.module.link(g.module.decode(code))
+            residuals, code = _residuals_and_codes(g.module, g.scale(X)[0])
             stats = g.residual_scale, g.code_mean, g.code_precision
             raw = _raw_distances(residuals, code, *stats)
             return -(raw / g.distance_scale).mean(dim=1).sum(dim=1) - offset

@@ -287,6 +287,8 @@ def save(estimator, path) -> None:
     """
     from sklearn.utils.validation import check_is_fitted
 
+    from ._base import epoch_history
+
     check_is_fitted(estimator)
     name = _type_name(type(estimator))
     if name not in TRUSTED_TYPES:
@@ -301,10 +303,7 @@ def save(estimator, path) -> None:
     network = {
         "module": {k: encode(v, f"net_.module_.{k}") for k, v in net.module_.state_dict().items()},
         "corruption": encode(net.corruption, "net_.corruption"),
-        "history": encode(
-            [{**row, "batches": []} for row in net.history],
-            "net_.history",
-        ),
+        "history": encode(epoch_history(net), "net_.history"),
         # Adam's moments only matter to a warm_start refit
         "optimizer": (
             encode(net.optimizer_.state_dict(), "net_.optimizer_") if estimator.warm_start else None

@@ -15,7 +15,6 @@ import inspect
 import sys
 import warnings
 from collections import defaultdict
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,7 +30,14 @@ from skorch.utils import noop
 
 from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import BatchIterator, HoldoutSplit, TensorTable, batched_apply, to_table
-from ._modules import ACTIVATIONS, Autoencoder, ModuleAdapter, configured, reinitialized
+from ._modules import (
+    ACTIVATIONS,
+    Autoencoder,
+    ModuleAdapter,
+    configured,
+    init_parameters,
+    isolated_global_rng,
+)
 from ._net import AutoencoderNet, DivergenceGuard, ReconstructionLoss
 from ._scaling import StableScaler
 
@@ -91,20 +97,6 @@ def resolve_device(device) -> torch.device:
             f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}."
         )
     return resolved
-
-
-@contextmanager
-def seeded_torch(seed: int, device: torch.device):
-    """Seed torch inside a forked RNG state: global generators are restored."""
-    cuda_devices = []
-    if device.type == "cuda":
-        cuda_devices = [device.index if device.index is not None else torch.cuda.current_device()]
-    with torch.random.fork_rng(devices=cuda_devices):
-        torch.default_generator.manual_seed(seed)
-        for index in cuda_devices:
-            with torch.cuda.device(index):
-                torch.cuda.manual_seed(seed)
-        yield
 
 
 class BaseAutoencoder(BaseEstimator):
@@ -264,8 +256,8 @@ class BaseAutoencoder(BaseEstimator):
         return ModuleAdapter(module, sigmoid_output=self.loss == "bce")
 
     def _user_module(self) -> ModuleAdapter:
-        """A freshly initialised copy of the user's ``module``, adapted."""
-        return self._adapter(reinitialized(self.module, self._module_width(self.n_features_in_)))
+        """A copy of the user's ``module``, adapted (``_make_net`` initialises it)."""
+        return self._adapter(configured(self.module, self._module_width(self.n_features_in_)))
 
     def _make_scaler(self):
         if not self.standardize:
@@ -349,23 +341,21 @@ class BaseAutoencoder(BaseEstimator):
         X_scaled = self._scale(X)
         table = to_table(X_scaled, device, y_enc)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        with seeded_torch(seed, device):
-            if warm:
-                net = self.net_
-                net.set_params(device=str(device))
-                net.module_.to(device)
-                net.criterion_.to(device)
-            else:
-                # what rebuilds this net (sklearn_ae.load): seeds, batch size, labels
-                self._net_args = {
-                    "n_samples": X.shape[0],
-                    "seed": seed,
-                    "conditional": y_enc is not None,
-                }
-                corruption = self._build_corruption(seed, X_scaled)
-                net = self._make_net(X.shape[1], device, corruption, **self._net_args)
-                net.initialize()
-            net.partial_fit(table)
+        if warm:
+            net = self.net_
+            net.set_params(device=str(device))
+            net.module_.to(device)
+            net.criterion_.to(device)
+        else:
+            # what rebuilds this net (sklearn_ae.load): seeds, batch size, labels
+            self._net_args = {
+                "n_samples": X.shape[0],
+                "seed": seed,
+                "conditional": y_enc is not None,
+            }
+            corruption = self._build_corruption(seed, X_scaled)
+            net = self._make_net(X.shape[1], device, corruption, **self._net_args)
+        net.partial_fit(table)
         self.net_ = net
         self.device_ = str(device)
         self._record_history()
@@ -400,8 +390,13 @@ class BaseAutoencoder(BaseEstimator):
         optimizer = OPTIMIZERS[self.optimizer][0]
         extra = {**optimizer_kwargs(self.optimizer, device), **self._optimizer_params(optimizer)}
         split = HoldoutSplit(self.validation_fraction, seed) if self._early_stopping else None
-        return AutoencoderNet(
-            module=self._build_module(n_features),
+        # torch's layers draw initial weights in their constructors from the
+        # global generator: build in isolation, then draw from our own
+        with isolated_global_rng():
+            module = self._build_module(n_features)
+        init_parameters(module, torch.Generator().manual_seed(seed))
+        net = AutoencoderNet(
+            module=module,
             criterion=self._build_criterion(),
             optimizer=optimizer,
             lr=self.learning_rate_init,
@@ -418,9 +413,11 @@ class BaseAutoencoder(BaseEstimator):
             device=str(device),
             corruption=corruption,
             conditional=conditional,
+            seed=seed,
             **{f"optimizer__{k}": v for k, v in extra.items()},
             optimizer__weight_decay=self.alpha,
         )
+        return net.initialize()
 
     def _user_callbacks(self) -> list:
         """Copies of the ``callbacks`` parameter (the parameter itself is never mutated)."""
@@ -643,9 +640,7 @@ class BaseAutoencoder(BaseEstimator):
 
     def _restore_net(self, device, *, module_state, corruption, history, optimizer_state):
         """Rebuild ``net_`` on ``device`` from saved weights (see :func:`sklearn_ae.load`)."""
-        with seeded_torch(0, device):  # initialisation draws weights we overwrite
-            net = self._make_net(self.n_features_in_, device, corruption, **self._net_args)
-            net.initialize()
+        net = self._make_net(self.n_features_in_, device, corruption, **self._net_args)
         net.module_.load_state_dict(module_state)
         if optimizer_state is not None:
             net.optimizer_.load_state_dict(optimizer_state)

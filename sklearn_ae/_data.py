@@ -54,8 +54,9 @@ class BatchIterator:
     """Yield ``(X, mask, y)`` batches by slicing, in a seeded random order.
 
     The last partial batch is kept, so fewer rows than ``batch_size`` still
-    train. A new permutation is drawn at every pass, from a generator that
-    lives on the data's device and is seeded once per iterator.
+    train. A new permutation is drawn at every pass from ``generator`` (the
+    training call's, see :meth:`AutoencoderNet.fit_loop`), or else from a
+    generator on the data's device seeded once per iterator from ``seed``.
     """
 
     def __init__(
@@ -64,12 +65,13 @@ class BatchIterator:
         batch_size: int = 128,
         shuffle: bool = False,
         seed: int = 0,
+        generator: torch.Generator | None = None,
     ) -> None:
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
-        self._generator: torch.Generator | None = None
+        self.generator = generator
 
     def __len__(self) -> int:
         return math.ceil(len(self.dataset) / self.batch_size)
@@ -77,10 +79,10 @@ class BatchIterator:
     def __iter__(self) -> Iterator[tuple]:
         n = len(self.dataset)
         if self.shuffle:
-            if self._generator is None:
+            if self.generator is None:
                 device = self.dataset.X.device
-                self._generator = torch.Generator(device=device).manual_seed(self.seed)
-            order = torch.randperm(n, generator=self._generator, device=self._generator.device)
+                self.generator = torch.Generator(device=device).manual_seed(self.seed)
+            order = torch.randperm(n, generator=self.generator, device=self.generator.device)
             for start in range(0, n, self.batch_size):
                 yield self.dataset[order[start : start + self.batch_size]]
         else:

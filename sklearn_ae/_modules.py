@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import inspect
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -20,6 +22,122 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
+# ------------------------------------------------------------- randomness
+# Every random draw of a fit (initial weights, dropout, the VAE's sampled
+# codes, shuffling, corruption) comes from generators the fit owns, seeded from
+# ``random_state``: never from torch's global generator, so that fits running
+# side by side in threads give what they give alone.
+
+#: Held while a module's constructor runs: torch's layers draw their initial
+#: weights from the global generator, which is forked around the construction
+#: (the draws are then overwritten by :func:`init_parameters`).
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
+@contextmanager
+def isolated_global_rng() -> Iterator[None]:
+    """Run a block whose global-generator draws neither leak out nor race.
+
+    The CPU generator is forked (its state restored on exit) under a lock,
+    so constructing torch layers here leaves the caller's random stream as
+    it was, and two threads never interleave their draws.
+    """
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
+        yield
+
+
+class Stochastic:
+    """Mixin of the modules that draw random numbers in training.
+
+    The fit sets ``generator`` (a :class:`torch.Generator` on the training
+    device) for the duration of training; outside of it, the draws fall back
+    to torch's global generator, as torch's own layers do.
+    """
+
+    generator: torch.Generator | None = None
+
+    def _generator_for(self, like: torch.Tensor) -> torch.Generator | None:
+        gen = self.generator
+        return gen if gen is not None and gen.device == like.device else None
+
+    def randn_like(self, like: torch.Tensor) -> torch.Tensor:
+        return torch.randn(
+            like.shape, generator=self._generator_for(like), dtype=like.dtype, device=like.device
+        )
+
+    def rand_like(self, like: torch.Tensor) -> torch.Tensor:
+        return torch.rand(
+            like.shape, generator=self._generator_for(like), dtype=like.dtype, device=like.device
+        )
+
+
+def attach_generator(generator: torch.Generator | None, *roots) -> None:
+    """Give every :class:`Stochastic` part of ``roots`` the fit's ``generator``."""
+    for root in roots:
+        parts = root.modules() if isinstance(root, nn.Module) else [root]
+        for part in parts:
+            if isinstance(part, Stochastic):
+                part.generator = generator
+
+
+class Dropout(Stochastic, nn.Module):
+    """:class:`torch.nn.Dropout` drawing its masks from the fit's generator."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if self.generator is None:
+            return nn.functional.dropout(x, self.p, training=True)
+        keep = self.rand_like(x) >= self.p
+        return x * keep / (1.0 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def _uniform_fan_in(layer: nn.Module, generator: torch.Generator) -> None:
+    """torch's default initialisation of a linear or convolution layer, from ``generator``."""
+    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    if getattr(layer, "bias", None) is not None:
+        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+def init_parameters(module: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Draw ``module``'s initial parameters from ``generator`` (a CPU generator).
+
+    Linear and convolution layers (and :class:`MemberLinear`) get torch's
+    default initialisation, drawn from ``generator``; layers whose reset is
+    deterministic (normalisations) are reset. Any other submodule with a
+    ``reset_parameters`` method (a user's own layer) is reset from the global
+    generator seeded by a draw of ``generator``, forked and under a lock
+    (:func:`isolated_global_rng`). Parameters no reset covers keep their
+    constructor's values.
+    """
+    with torch.no_grad():
+        for sub in module.modules():
+            if isinstance(sub, (nn.Linear, nn.modules.conv._ConvNd)):
+                _uniform_fan_in(sub, generator)
+            elif isinstance(sub, MemberLinear):
+                sub.reset_parameters(generator)
+            elif isinstance(sub, (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)):
+                sub.reset_parameters()
+            elif isinstance(sub, nn.Embedding):
+                nn.init.normal_(sub.weight, generator=generator)
+                sub._fill_padding_idx_with_zero()
+            elif callable(getattr(sub, "reset_parameters", None)):
+                seed = int(torch.randint(2**62, (1,), generator=generator))
+                with isolated_global_rng():
+                    torch.manual_seed(seed)
+                    sub.reset_parameters()
+    return module
+
+
 class MemberLinear(nn.Module):
     """``n_members`` independent linear layers run as one batched product.
 
@@ -30,9 +148,15 @@ class MemberLinear(nn.Module):
 
     def __init__(self, n_members: int, n_in: int, n_out: int) -> None:
         super().__init__()
-        bound = 1.0 / math.sqrt(n_in)
-        self.weight = nn.Parameter(torch.empty(n_members, n_in, n_out).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(n_members, n_out).uniform_(-bound, bound))
+        self.weight = nn.Parameter(torch.empty(n_members, n_in, n_out))
+        self.bias = nn.Parameter(torch.empty(n_members, n_out))
+        self.reset_parameters()
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        bound = 1.0 / math.sqrt(self.weight.shape[1])
+        with torch.no_grad():
+            self.weight.uniform_(-bound, bound, generator=generator)
+            self.bias.uniform_(-bound, bound, generator=generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.einsum("bmi,mio->bmo", x, self.weight) + self.bias
@@ -78,7 +202,7 @@ def mlp(
                 layers.append(norm)
             layers.append(ACTIVATIONS[activation]())
             if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
     return nn.Sequential(*layers)
 
 
@@ -162,7 +286,7 @@ class Autoencoder(nn.Module):
         return self.decode(z), z
 
 
-class GaussianCode:
+class GaussianCode(Stochastic):
     """What a tabular VAE module adds around ``encode``/``decode``.
 
     ``sigma()`` is the learned scale of each numeric feature's gaussian
@@ -184,7 +308,7 @@ class GaussianCode:
         mean, logvar = self.encode(x, mask, y)
         z = mean
         if self.training:
-            z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
+            z = mean + self.randn_like(mean) * (0.5 * logvar).exp()
         return self.decode(z, y), mean, logvar, self.sigma()
 
 
@@ -253,7 +377,7 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         if self.n_classes:
             label = self._one_hot(y, x)
             if self.training and y is not None and self.label_dropout > 0:
-                keep = torch.rand(x.shape[0], 1, device=x.device) >= self.label_dropout
+                keep = self.rand_like(x[:, :1]) >= self.label_dropout
                 label = label * keep.to(x.dtype)
             x = torch.cat([x, label], dim=1)
         mean, logvar = self.encoder(x).chunk(2, dim=1)
@@ -278,22 +402,6 @@ def configured(module: nn.Module, n_features: int) -> nn.Module:
     get_params = getattr(fresh, "get_params", None)
     if callable(get_params) and "n_features" in get_params() and get_params()["n_features"] is None:
         fresh.set_params(n_features=n_features)
-    return fresh
-
-
-def reinitialized(module: nn.Module, n_features: int) -> nn.Module:
-    """A configured copy of ``module`` (see :func:`configured`) with fresh parameters.
-
-    Every submodule with a ``reset_parameters`` method (all of torch's
-    layers) redraws its parameters from torch's current generator, which the
-    estimators seed from ``random_state``: the instance a user passes is a
-    specification, never trained itself, and each fit starts afresh.
-    """
-    fresh = configured(module, n_features)
-    for sub in fresh.modules():
-        reset = getattr(sub, "reset_parameters", None)
-        if callable(reset):
-            reset()
     return fresh
 
 

@@ -17,6 +17,7 @@ from skorch.callbacks import Callback
 from torch import nn
 
 from ._data import TensorTable, to_table
+from ._modules import Stochastic, attach_generator
 
 
 def elementwise_loss(name: str, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -47,7 +48,7 @@ def _align(raw: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None):
     return target, None if mask is None else mask.unsqueeze(1).expand_as(raw)
 
 
-class ReconstructionLoss(nn.Module):
+class ReconstructionLoss(Stochastic, nn.Module):
     """Reconstruction loss plus the sparse and contractive penalties.
 
     ``forward(outputs, target, mask, inputs, training)`` takes the module's
@@ -103,7 +104,7 @@ class ReconstructionLoss(nn.Module):
         if training and self.contractive > 0:
             # Hutchinson estimate of the squared Frobenius norm of d code / d x:
             # E_v ||J^T v||^2 with v ~ N(0, I), one vector-Jacobian product.
-            v = torch.randn_like(code)
+            v = self.randn_like(code)
             (vjp,) = torch.autograd.grad(code, inputs, v, create_graph=True)
             loss = loss + self.contractive * vjp.pow(2).sum(dim=1).mean()
         return loss
@@ -322,12 +323,44 @@ class AutoencoderNet(NeuralNet):
         ``corruption(X, mask) -> (X, mask)`` applied to training batches only.
     conditional : bool
         Whether the module takes ``y`` as a third argument.
+    seed : int
+        Seed of the generator each training call owns (see :meth:`fit_loop`).
     """
 
-    def __init__(self, *args, corruption=None, conditional=False, **kwargs):
+    def __init__(self, *args, corruption=None, conditional=False, seed=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.corruption = corruption
         self.conditional = conditional
+        self.seed = seed
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """skorch's training loop, with the randomness owned by this call.
+
+        One :class:`torch.Generator` on the training device, seeded from
+        ``seed`` and the number of epochs already run, serves the shuffling
+        and every :class:`~sklearn_ae._modules.Stochastic` part (dropout, the
+        VAE's sampled codes, the contractive penalty's probes): a second
+        ``partial_fit`` continues with new draws instead of replaying the
+        first, and no draw touches torch's global generator.
+        """
+        stream = np.random.SeedSequence([self.seed, len(self.history)])
+        seed = int(stream.generate_state(1, dtype=np.uint64)[0] >> 1)
+        device = torch.device(self.device)
+        if device.type == "cuda" and device.index is None:
+            device = torch.device("cuda", torch.cuda.current_device())
+        self.generator_ = torch.Generator(device=device).manual_seed(seed)
+        attach_generator(self.generator_, self.module_, self.criterion_)
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        finally:
+            attach_generator(None, self.module_, self.criterion_)
+            self.generator_ = None
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if training and getattr(self, "generator_", None) is not None:
+            iterator.generator = self.generator_
+        return iterator
 
     def _set_training(self, training=True):
         # skorch calls this before every batch; switching modes walks every

@@ -161,7 +161,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             Codes, in X's floating dtype.
         """
         X = self._check_fitted_X(X)
-        codes = self._infer(lambda mod, x, m, y: mod.encode(x, m), self._scale(X))
+        codes = self._infer(lambda mod, x, m, y: mod.encode(x, m), X, scale=True)
         return codes.astype(X.dtype)
 
     def inverse_transform(self, X):

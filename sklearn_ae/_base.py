@@ -29,7 +29,7 @@ from skorch.history import History
 from skorch.utils import noop
 
 from ._compat import Interval, StrOptions, _fit_context, validate_data
-from ._data import BatchIterator, HoldoutSplit, TensorTable, batched_apply, to_table
+from ._data import ArrayTable, BatchIterator, HoldoutSplit, TensorTable, batched_apply
 from ._modules import (
     ACTIVATIONS,
     Autoencoder,
@@ -281,8 +281,22 @@ class BaseAutoencoder(BaseEstimator):
     def _build_criterion(self) -> torch.nn.Module:
         return ReconstructionLoss(self.loss, self.sparsity, self.contractive)
 
-    def _build_corruption(self, seed: int, X_scaled: np.ndarray):
+    def _build_corruption(self, seed: int, X: np.ndarray):
         return None
+
+    def _training_table(self, X: np.ndarray, y_enc, device: torch.device):
+        """The rows to train on: X itself, scaled batch by batch on the way to ``device``.
+
+        No scaled copy of X is made on the CPU. On an accelerator the scaled
+        rows are copied to the device once (chunk by chunk) when they take
+        less than half of its free memory, so batches need no transfer.
+        """
+        table = ArrayTable(X, device, self._scale_rows, y=y_enc)
+        if device.type == "cuda":
+            free, _ = torch.cuda.mem_get_info(device)
+            if 2 * X.shape[0] * X.shape[1] * 4 < free:
+                return table.resident()
+        return table
 
     def _extra_callbacks(self) -> list:
         return []
@@ -338,8 +352,7 @@ class BaseAutoencoder(BaseEstimator):
                 self.n_components_ = self._check_module(X.shape[1])
             else:
                 self.n_components_ = self._resolve_n_components(X.shape[1])
-        X_scaled = self._scale(X)
-        table = to_table(X_scaled, device, y_enc)
+        table = self._training_table(X, y_enc, device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if warm:
             net = self.net_
@@ -353,7 +366,7 @@ class BaseAutoencoder(BaseEstimator):
                 "seed": seed,
                 "conditional": y_enc is not None,
             }
-            corruption = self._build_corruption(seed, X_scaled)
+            corruption = self._build_corruption(seed, X)
             net = self._make_net(X.shape[1], device, corruption, **self._net_args)
         net.partial_fit(table)
         self.net_ = net
@@ -477,30 +490,41 @@ class BaseAutoencoder(BaseEstimator):
     def _scale(self, X: np.ndarray) -> np.ndarray:
         return X if self.scaler_ is None else self.scaler_.transform(X)
 
+    def _scale_rows(self, rows: np.ndarray) -> np.ndarray:
+        """:meth:`_scale` for a batch of validated rows, in their dtype, without re-validation."""
+        scaler = self.scaler_
+        if scaler is None:
+            return rows
+        dtype = rows.dtype
+        if isinstance(scaler, StableScaler):
+            return (rows - scaler.mean_.astype(dtype)) / scaler.scale_.astype(dtype)
+        if isinstance(scaler, MinMaxScaler):
+            return rows * scaler.scale_.astype(dtype) + scaler.min_.astype(dtype)
+        return scaler.transform(rows)
+
     def _unscale(self, X: np.ndarray) -> np.ndarray:
         return X if self.scaler_ is None else self.scaler_.inverse_transform(X)
 
-    def _inference_module(self) -> torch.nn.Module:
-        """The trained module in eval mode; a float64 copy on the CPU.
+    def _inference_module(self, dtype=np.float64) -> torch.nn.Module:
+        """The trained module in eval mode, in ``dtype`` on the CPU (``net_.inference_module``)."""
+        torch_dtype = torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
+        return self.net_.inference_module(torch_dtype)
 
-        float64 on the CPU makes each row's output independent of the batch
-        it is computed in (float32 kernels differ in the last bits between a
-        single row and a batch); on accelerators the float32 module is used.
+    def _infer(self, fn, X: np.ndarray, y=None, *, scale=False, post=None):
+        """Run ``fn(module, X, mask, y)`` over the rows of X, chunk by chunk.
+
+        With ``scale`` each chunk of the raw rows is scaled on its way (no
+        scaled copy of X is made). Without gradients, in eval mode, in X's
+        dtype on the CPU (float32 on accelerators); ``post`` reduces each
+        chunk's NumPy output(s) (see :func:`~sklearn_ae._data.batched_apply`).
         """
-        module = self.net_.module_
-        if torch.device(self.net_.device).type == "cpu":
-            module = copy.deepcopy(module).double()
-        return module.eval()
-
-    def _infer(self, fn, X: np.ndarray, y=None):
-        """Run ``fn(module, X, mask, y)`` over already scaled rows of X.
-
-        Batched, without gradients, in eval mode; returns NumPy on the CPU.
-        """
-        module = self._inference_module()
+        module = self._inference_module(X.dtype)
         dtype = next(module.parameters()).dtype
-        table = to_table(X, self.net_.device, y, dtype=dtype)
-        return batched_apply(lambda *batch: fn(module, *batch), table, INFERENCE_BATCH_SIZE)
+        transform = self._scale_rows if scale else None
+        table = ArrayTable(X, self.net_.device, transform, dtype=dtype, y=y)
+        return batched_apply(
+            lambda *batch: fn(module, *batch), table, INFERENCE_BATCH_SIZE, post=post
+        )
 
     def _check_fitted_X(self, X) -> np.ndarray:
         check_is_fitted(self)
@@ -519,7 +543,7 @@ class BaseAutoencoder(BaseEstimator):
 
     def _reconstruct(self, X: np.ndarray) -> np.ndarray:
         """Reconstruction of validated X, in original units and X's dtype."""
-        out = self._infer(lambda mod, x, m, y: mod.reconstruct(x, m), self._scale(X))
+        out = self._infer(lambda mod, x, m, y: mod.reconstruct(x, m), X, scale=True)
         if out.ndim == 3:  # an ensemble: average its members
             out = out.mean(axis=1)
         return self._unscale(out.astype(X.dtype))
@@ -533,7 +557,7 @@ class BaseAutoencoder(BaseEstimator):
         """Per-row reconstruction loss in scaled units, over observed entries."""
         criterion = self.net_.criterion_
         errors = self._infer(
-            lambda mod, x, m, y: criterion.per_sample(mod(x, m), x, m), self._scale(X)
+            lambda mod, x, m, y: criterion.per_sample(mod(x, m), x, m), X, scale=True
         )
         return errors.astype(np.float64)
 
@@ -685,6 +709,7 @@ def lean_net(net: AutoencoderNet, *, keep_optimizer: bool) -> AutoencoderNet:
     # criterion_, which it pickles apart: name their classes, not a second copy
     lean.module, lean.criterion = type(net.module_), type(net.criterion_)
     lean.history = History(epoch_history(net))
+    lean.__dict__.pop("_double_module", None)  # an inference cache, rebuilt on demand
     if not keep_optimizer and getattr(net, "optimizer_", None) is not None:
         optimizer = copy.copy(net.optimizer_)
         optimizer.state = defaultdict(dict)

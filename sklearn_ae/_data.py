@@ -1,8 +1,13 @@
-"""Fast batching: one float32 tensor, sliced by a seeded permutation.
+"""Fast batching without a copy of the data: tables sliced by a seeded permutation.
 
 skorch's default per-row ``Dataset`` plus ``collate`` costs about 2x a plain
-torch loop on tables; slicing whole tensors removes that overhead (skorch's
+torch loop on tables; slicing whole batches removes that overhead (skorch's
 own performance guide recommends passing tensors directly).
+:class:`ArrayTable` reads its batches from the caller's array (a NumPy array
+or a :class:`numpy.memmap`) and scales each on its way to the device, so a
+fit or a prediction never holds a second copy of the data;
+:meth:`ArrayTable.resident` copies it onto an accelerator once, chunk by
+chunk, where it fits.
 """
 
 from __future__ import annotations
@@ -42,12 +47,93 @@ class TensorTable(Dataset):
     def __len__(self) -> int:
         return self.X.shape[0]
 
+    @property
+    def device(self) -> torch.device:
+        return self.X.device
+
     def __getitem__(self, idx):
         return tuple(None if t is None else t[idx] for t in (self.X, self.mask, self.y))
 
     def subset(self, idx: torch.Tensor) -> TensorTable:
         """A new table holding the rows ``idx``."""
         return TensorTable(*self[idx])
+
+
+class ArrayTable(Dataset):
+    """Rows of an array left where it is, scaled batch by batch onto a device.
+
+    Parameters
+    ----------
+    X : ndarray or numpy.memmap of shape (n_samples, n_features)
+        The data, never copied whole: each batch gathers its rows.
+    device : torch.device or str
+        Where batches go.
+    transform : callable, default=None
+        ``transform(rows) -> rows`` on NumPy rows (the estimator's scaling),
+        applied per batch; NaN stays NaN and becomes a mask.
+    dtype : torch.dtype, default=torch.float32
+        dtype of the batches.
+    rows : ndarray of int, default=None
+        The rows of X this table holds (a subset after a train/validation
+        split); None for all.
+    y : ndarray of shape (n_samples,), default=None
+        Per-row labels (conditional models).
+    """
+
+    def __init__(
+        self, X, device, transform=None, dtype=torch.float32, rows=None, y=None
+    ) -> None:
+        self.X = X
+        self._device = torch.device(device)
+        self.transform = transform
+        self.dtype = dtype
+        self.rows = rows
+        self.y = y
+
+    def __len__(self) -> int:
+        return self.X.shape[0] if self.rows is None else len(self.rows)
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    def _positions(self, idx):
+        if isinstance(idx, torch.Tensor):
+            idx = idx.cpu().numpy()
+        if isinstance(idx, slice):
+            return idx if self.rows is None else self.rows[idx]
+        idx = np.sort(np.asarray(idx))  # in file order (memmaps); order within a batch is free
+        return idx if self.rows is None else self.rows[idx]
+
+    def __getitem__(self, idx):
+        positions = self._positions(idx)
+        chunk = np.asarray(self.X[positions])
+        if self.transform is not None:
+            chunk = self.transform(chunk)
+        y = None if self.y is None else self.y[positions]
+        return to_table(chunk, self._device, y, dtype=self.dtype)[:]
+
+    def subset(self, idx: torch.Tensor) -> ArrayTable:
+        """A table of the rows ``idx`` (positions in this table), sharing X."""
+        idx = idx.cpu().numpy() if isinstance(idx, torch.Tensor) else np.asarray(idx)
+        rows = np.sort(idx if self.rows is None else self.rows[idx])
+        return ArrayTable(self.X, self._device, self.transform, self.dtype, rows, self.y)
+
+    def resident(self, chunk_rows: int = 65536) -> TensorTable:
+        """The table as tensors on its device, filled chunk by chunk (no host copy)."""
+        n, d = len(self), self.X.shape[1]
+        X = torch.empty((n, d), dtype=self.dtype, device=self._device)
+        mask = y = None
+        for start in range(0, n, chunk_rows):
+            x, m, labels = self[slice(start, min(n, start + chunk_rows))]
+            X[start : start + len(x)] = x
+            if m is not None and mask is None:
+                mask = torch.ones((n, d), dtype=self.dtype, device=self._device)
+            if m is not None:
+                mask[start : start + len(x)] = m
+            if labels is not None:
+                y = labels if y is None else torch.cat([y, labels])
+        return TensorTable(X, mask, y)
 
 
 class BatchIterator:
@@ -80,7 +166,7 @@ class BatchIterator:
         n = len(self.dataset)
         if self.shuffle:
             if self.generator is None:
-                device = self.dataset.X.device
+                device = self.dataset.device
                 self.generator = torch.Generator(device=device).manual_seed(self.seed)
             order = torch.randperm(n, generator=self.generator, device=self.generator.device)
             for start in range(0, n, self.batch_size):
@@ -101,7 +187,7 @@ class HoldoutSplit:
         n = len(dataset)
         n_valid = min(max(1, round(self.fraction * n)), n - 1)
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
-        order = order.to(dataset.X.device)
+        order = order.to(dataset.device)
         return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
 
 
@@ -125,19 +211,32 @@ def to_table(
 
 def batched_apply(
     fn: Callable[..., torch.Tensor | tuple],
-    table: TensorTable,
+    table: TensorTable | ArrayTable,
     batch_size: int,
+    post: Callable | None = None,
 ) -> np.ndarray | tuple[np.ndarray, ...]:
     """Apply ``fn(X, mask, y)`` batch by batch without gradients.
 
-    Returns NumPy array(s) on the CPU, concatenated over batches.
+    ``post`` maps each batch's NumPy output(s) to what is kept (a per-row
+    reduction keeps the memory to the result's size). Returns NumPy array(s)
+    on the CPU, written batch by batch into arrays of the full length.
     """
-    outs = []
+    n = len(table)
+    if n == 0:
+        raise ValueError("No rows to process.")
+    merged = None
+    start = 0
     with torch.no_grad():
         for batch in BatchIterator(table, batch_size=batch_size):
             out = fn(*batch)
-            outs.append(out if isinstance(out, tuple) else (out,))
-    if not outs:
-        raise ValueError("No rows to process.")
-    merged = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs, strict=True))
+            out = tuple(o.cpu().numpy() for o in (out if isinstance(out, tuple) else (out,)))
+            if post is not None:
+                out = post(*out)
+                out = out if isinstance(out, tuple) else (out,)
+            if merged is None:
+                merged = tuple(np.empty((n, *o.shape[1:]), dtype=o.dtype) for o in out)
+            stop = start + len(out[0])
+            for whole, part in zip(merged, out, strict=True):
+                whole[start:stop] = part
+            start = stop
     return merged if len(merged) > 1 else merged[0]

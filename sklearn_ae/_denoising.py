@@ -65,12 +65,14 @@ class _CorruptionMixin:
                 f"below 1; got {self.noise_level}."
             )
 
-    def _build_corruption(self, seed, X_scaled):
+    def _build_corruption(self, seed, X):
         low = high = None
         if self.noise in ("salt_and_pepper", "mixed"):
-            with np.errstate(all="ignore"):
-                low = np.nan_to_num(np.nanmin(X_scaled, axis=0)).astype(np.float32)
-                high = np.nan_to_num(np.nanmax(X_scaled, axis=0)).astype(np.float32)
+            # each column's scaled extremes (the scaling is increasing and affine)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+                bounds = np.stack([np.nanmin(X, axis=0), np.nanmax(X, axis=0)])
+            low, high = np.nan_to_num(self._scale_rows(bounds)).astype(np.float32)
         # a seed of its own, so noise does not move with the shuffling order
         return Corruption(self.noise, self.noise_level, seed + 1, low, high)
 

@@ -7,6 +7,7 @@ compatible estimator in the ``check_estimator`` sense).
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -16,7 +17,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 
-from ._data import TensorTable, to_table
+from ._data import ArrayTable, TensorTable, to_table
 from ._modules import Stochastic, attach_generator
 
 
@@ -400,10 +401,29 @@ class AutoencoderNet(NeuralNet):
         loss.backward()  # skorch's train_step then notifies on_grad_computed
         return {"loss": loss, "y_pred": outputs}
 
+    def inference_module(self, dtype: torch.dtype = torch.float32) -> nn.Module:
+        """The trained module in eval mode, computing in ``dtype`` where it can.
+
+        On the CPU a float64 request gets a float64 copy, made once and kept
+        until the weights change (each row's output then does not depend on
+        the batch it is computed in, as float32 kernels' last bits do); float32
+        requests, and any request on an accelerator, get the module itself.
+        """
+        module = self.module_
+        if dtype != torch.float64 or torch.device(self.device).type != "cpu":
+            return module.eval()
+        tensors = [*module.parameters(), *module.buffers()]
+        key = (id(module), tuple(t._version for t in tensors), tuple(t.data_ptr() for t in tensors))
+        cached = self.__dict__.get("_double_module")
+        if cached is None or cached[0] != key:
+            cached = (key, copy.deepcopy(module).double().eval())
+            self._double_module = cached
+        return cached[1]
+
     # ------------------------------------------------ skorch's inference API
     def get_dataset(self, X, y=None):
         """A :class:`TensorTable` of X (NaN becomes a mask), for ``forward``/``predict``."""
-        if isinstance(X, TensorTable):
+        if isinstance(X, (TensorTable, ArrayTable)):
             return X
         return to_table(np.asarray(X, dtype=np.float32), self.device)
 

@@ -286,46 +286,84 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             The fitted detector.
         """
         X = self._fit(X)
+        self._fit_scores(X)
+        return self
+
+    def _fit_scores(self, X: np.ndarray) -> None:
+        """Score statistics and threshold from the training rows (chunk by chunk)."""
         # the training mean in scaled units (every scaler here is affine)
         self._explain_baseline = self._scale(X.mean(axis=0, keepdims=True))[0]
-        residuals, codes = self._member_outputs(X)
-        self._fit_distances(residuals, codes)
-        scores = -self._distances(residuals, codes).sum(axis=1)
+        self._fit_distances(X)
+        scores = self._score_samples(X)
         if self.contamination == "auto":
             q1, q3 = np.percentile(-scores, [25, 75])
             self.offset_ = -float(q3 + AUTO_FENCE * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
-        return self
 
-    def _member_outputs(self, X: np.ndarray):
-        """Residuals ``(n, members, features)`` in scaled units, and codes."""
+    def _member_outputs(self, X: np.ndarray, post=None):
+        """Residuals ``(n, members, features)`` in scaled units, and codes.
 
-        residuals, codes = self._infer(
-            lambda mod, x, m, y: _residuals_and_codes(mod, x), self._scale(X)
+        With ``post``, what ``post(residuals, codes)`` keeps of each chunk
+        (so the full residuals are never held at once).
+        """
+
+        def as_float64(residuals, codes):
+            residuals, codes = residuals.astype(np.float64), codes.astype(np.float64)
+            return (residuals, codes) if post is None else post(residuals, codes)
+
+        return self._infer(
+            lambda mod, x, m, y: _residuals_and_codes(mod, x), X, scale=True, post=as_float64
         )
-        return residuals.astype(np.float64), codes.astype(np.float64)
 
-    def _fit_distances(self, residuals: np.ndarray, codes: np.ndarray) -> None:
-        _, n_members, n_features = residuals.shape
-        k = codes.shape[2]
-        errors = (residuals**2).mean(axis=2)
-        scales = np.empty((n_members, n_features))
-        means = np.empty((n_members, k))
+    def _fit_distances(self, X: np.ndarray) -> None:
+        """Per member: residual scales, code mean and precision, distance scales.
+
+        Three passes over the rows, each in chunks: each member's
+        reconstruction error (for the trimmed share), the statistics of the
+        rows the trimmed loss trained on (merged chunk by chunk), and the
+        median of each distance.
+        """
+        errors = self._member_outputs(X, post=lambda r, c: (r**2).mean(axis=2))
+        n_members = errors.shape[1]
+        limits = np.quantile(errors, 1 - self.trim_fraction, axis=0)
+        k = self.n_components_
+        count = np.zeros(n_members)
+        square_sum = np.zeros((n_members, self.n_features_in_))
+        means = np.zeros((n_members, k))
+        scatter = np.zeros((n_members, k, k))
+
+        def accumulate(residuals, codes):
+            kept = (residuals**2).mean(axis=2) <= limits
+            for m in range(n_members):
+                rows = kept[:, m]
+                n_b = rows.sum()
+                if not n_b:
+                    continue
+                square_sum[m] += (residuals[rows, m] ** 2).sum(axis=0)
+                mean_b = codes[rows, m].mean(axis=0)
+                centred = codes[rows, m] - mean_b
+                delta, n_a = mean_b - means[m], count[m]
+                total = n_a + n_b
+                # Chan et al.'s pairwise merge of means and scatter matrices
+                scatter[m] += centred.T @ centred + np.outer(delta, delta) * n_a * n_b / total
+                means[m] += delta * n_b / total
+                count[m] = total
+            return kept
+
+        self._member_outputs(X, post=accumulate)
+        count = np.maximum(count, 1)
         precisions = np.empty((n_members, k, k))
         for m in range(n_members):
-            # statistics of the rows the trimmed loss trained on
-            kept = errors[:, m] <= np.quantile(errors[:, m], 1 - self.trim_fraction)
-            scales[m] = np.sqrt((residuals[kept, m] ** 2).mean(axis=0))
-            means[m] = codes[kept, m].mean(axis=0)
-            centred = codes[kept, m] - means[m]
-            cov = centred.T @ centred / max(1, kept.sum() - 1)
+            cov = scatter[m] / max(1.0, count[m] - 1)
             ridge = 1e-6 * max(np.trace(cov) / k, 1e-12)
             precisions[m] = np.linalg.pinv(cov + ridge * np.eye(k), hermitian=True)
-        self.residual_scale_ = np.maximum(scales, RESIDUAL_SCALE_FLOOR)
+        self.residual_scale_ = np.maximum(
+            np.sqrt(square_sum / count[:, None]), RESIDUAL_SCALE_FLOOR
+        )
         self.code_mean_ = means
         self.code_precision_ = precisions
-        raw = self._raw_distances(residuals, codes)
+        raw = self._member_outputs(X, post=self._raw_distances)
         self.distance_scale_ = np.maximum(np.median(raw, axis=0), 1e-12)
 
     def _raw_distances(self, residuals, codes, per_feature=False):
@@ -358,7 +396,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
 
     # ------------------------------------------------------------ inference
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
-        return -self._distances(*self._member_outputs(X)).sum(axis=1)
+        return self._member_outputs(X, post=lambda r, c: -self._distances(r, c).sum(axis=1))
 
     def score_samples(self, X):
         """Opposite of the outlier score of each row (higher is more normal).

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._base import BaseAutoencoder
 from ._compat import Interval, _fit_context, validate_data
+from ._data import to_table
 from ._docstrings import fill_docs
 from ._modules import VariationalAdapter, VariationalAutoencoder
 from ._net import LOG_2PI, CriterionSchedule, ELBOLoss, linear_warmup
@@ -309,6 +310,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         if not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(X)
         return self.scaler_.transform(X)
+
+    def _training_table(self, X, y_enc, device):
+        # the encoded table (quantile-normalised numerics, one-hot categories)
+        return to_table(self._scale(X), device, y_enc)
 
     def _encode_target(self, y, *, fitting: bool):
         if y is None:

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.history import History
@@ -137,6 +138,9 @@ class BaseAutoencoder(BaseEstimator):
 
     #: Whether the estimator accepts NaN (missing values) in X.
     _allow_nan = False
+
+    #: Whether the estimator has ``partial_fit``.
+    _incremental = True
 
     #: Whether reaching ``max_iter`` before ``tol`` is met warrants a
     #: ConvergenceWarning (False where ``max_iter`` is a training budget).
@@ -325,15 +329,69 @@ class BaseAutoencoder(BaseEstimator):
         self._fit(X, y)
         return self
 
-    def _fit(self, X, y=None) -> np.ndarray:
-        """Validate, scale and train; return the validated X."""
-        warm = self.warm_start and hasattr(self, "net_")
+    @available_if(lambda self: self._incremental)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train on X for one pass (one epoch), continuing any previous training.
+
+        The first call builds the network, as ``fit`` does; each call then
+        updates the scaling statistics with X (exact running means and
+        variances) and makes one shuffled pass over its rows with the same
+        optimizer, its state kept between calls. Calls draw fresh shuffles
+        and noise (nothing is replayed), and no rows are held out: the
+        caller decides when to stop, as with ``dask_ml.wrappers.Incremental``
+        or a stream. ``max_iter``, ``early_stopping`` and ``warm_start`` do
+        not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch of training rows; later calls must have the same
+            features.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_ae import AutoencoderTransformer
+        >>> X = load_digits().data
+        >>> ae = AutoencoderTransformer(n_components=8, random_state=0)
+        >>> for chunk in np.array_split(X, 4):
+        ...     ae = ae.partial_fit(chunk)
+        >>> ae.n_iter_, ae.transform(X).shape
+        (4, (1797, 8))
+        """
+        self._after_partial_fit(self._fit(X, y, incremental=True))
+        return self
+
+    def _after_partial_fit(self, X) -> None:
+        """Hook: refresh what depends on the data after a ``partial_fit`` call."""
+
+    def _fit(self, X, y=None, *, incremental=False) -> np.ndarray:
+        """Validate, scale and train; return the validated X.
+
+        ``incremental`` (``partial_fit``) continues a fitted network for one
+        epoch over X, with no held-out rows, updating the scaling statistics.
+        """
+        fitted = hasattr(self, "net_") and hasattr(self, "n_features_in_")
+        warm = (self.warm_start or incremental) and fitted
         if warm:
             # validate against the fitted state without changing it, so a
             # rejected refit leaves the fitted estimator usable
             try:
                 X = self._validate_X(X, reset=False)
             except ValueError as error:
+                if incremental:
+                    raise ValueError(
+                        f"partial_fit continues the fitted network, but: {error}"
+                    ) from None
                 raise ValueError(
                     f"warm_start=True continues the fitted network, but: {error} "
                     "Set warm_start=False to refit."
@@ -343,8 +401,12 @@ class BaseAutoencoder(BaseEstimator):
         self._check_hyperparameters(X)
         y_enc = self._encode_target(y, fitting=not warm)
         device = resolve_device(self.device)
+        if warm and incremental and self.scaler_ is not None:
+            self.scaler_.partial_fit(X)
         if not warm:
-            self._early_stopping = self._resolve_early_stopping(X.shape[0])
+            self._early_stopping = (
+                False if incremental else self._resolve_early_stopping(X.shape[0])
+            )
             self.scaler_ = self._make_scaler()
             if self.scaler_ is not None:
                 self.scaler_.fit(X)
@@ -361,17 +423,29 @@ class BaseAutoencoder(BaseEstimator):
             net.criterion_.to(device)
         else:
             # what rebuilds this net (sklearn_ae.load): seeds, batch size, labels
+            # (partial_fit's later calls may bring more rows than its first)
             self._net_args = {
-                "n_samples": X.shape[0],
+                "n_samples": X.shape[0] if not incremental else max(X.shape[0], 200),
                 "seed": seed,
                 "conditional": y_enc is not None,
             }
             corruption = self._build_corruption(seed, X)
             net = self._make_net(X.shape[1], device, corruption, **self._net_args)
-        net.partial_fit(table)
+        if incremental:
+            # one epoch on every row given: nothing held out, nothing restored
+            stopper = dict(net.callbacks_)["stopping"]
+            saved = net.train_split, stopper.monitor, stopper.load_best
+            net.train_split, stopper.monitor, stopper.load_best = None, "train_loss", False
+            try:
+                net.partial_fit(table, epochs=1)
+            finally:
+                net.train_split, stopper.monitor, stopper.load_best = saved
+            self._early_stopping = False
+        else:
+            net.partial_fit(table)
         self.net_ = net
         self.device_ = str(device)
-        self._record_history()
+        self._record_history(warn=not incremental)
         return X
 
     def _make_net(
@@ -463,13 +537,16 @@ class BaseAutoencoder(BaseEstimator):
                 )
         return params
 
-    def _record_history(self) -> None:
+    def _record_history(self, warn: bool = True) -> None:
         history = self.net_.history
         self.n_iter_ = len(history)
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
         stopper = dict(self.net_.callbacks_)["stopping"]
         if self._early_stopping:
-            self.validation_scores_ = [-float(v) for v in history[:, "valid_loss"]]
+            # (epochs run by partial_fit hold no valid_loss)
+            self.validation_scores_ = [
+                -float(r["valid_loss"]) for r in history if "valid_loss" in r
+            ]
             # the restored weights are those of the last epoch that improved the
             # held-out loss by more than tol (skorch's best_epoch_, 1-based)
             best = stopper.best_epoch_ if stopper.best_epoch_ else len(history)
@@ -477,7 +554,7 @@ class BaseAutoencoder(BaseEstimator):
         else:
             self.validation_scores_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))
-        if self._warn_unconverged and stopper.misses_ < stopper.patience:
+        if warn and self._warn_unconverged and stopper.misses_ < stopper.patience:
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet (the loss still improved by "

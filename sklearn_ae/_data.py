@@ -80,9 +80,7 @@ class ArrayTable(Dataset):
         Per-row labels (conditional models).
     """
 
-    def __init__(
-        self, X, device, transform=None, dtype=torch.float32, rows=None, y=None
-    ) -> None:
+    def __init__(self, X, device, transform=None, dtype=torch.float32, rows=None, y=None) -> None:
         self.X = X
         self._device = torch.device(device)
         self.transform = transform

@@ -289,6 +289,11 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self._fit_scores(X)
         return self
 
+    def _after_partial_fit(self, X: np.ndarray) -> None:
+        # the score statistics and threshold follow the network: they are
+        # measured on this call's rows
+        self._fit_scores(X)
+
     def _fit_scores(self, X: np.ndarray) -> None:
         """Score statistics and threshold from the training rows (chunk by chunk)."""
         # the training mean in scaled units (every scaler here is affine)

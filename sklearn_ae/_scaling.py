@@ -44,17 +44,6 @@ CONSTANT_RTOL = float(np.finfo(np.float32).eps)
 MAX_ROWS_FOR_MODE = 100_000
 
 
-def _departure_size(col: np.ndarray) -> float:
-    """Root mean square departure from the median, over the rows that depart.
-
-    When one value holds most rows (a rare flag, a blank pixel) the median is
-    that value, and this is the typical size of a departure from it.
-    """
-    median = np.median(col)
-    departures = col[col != median] - median
-    return float(np.sqrt(np.mean(departures**2))) if departures.size else 0.0
-
-
 class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Centre each feature and divide by a scale that cannot collapse.
 
@@ -80,6 +69,9 @@ class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     std_ : ndarray of shape (n_features,)
         Per-feature standard deviation (NaNs ignored).
+
+    n_samples_seen_ : ndarray of shape (n_features,)
+        Number of observed (non-NaN) values per feature.
 
     n_features_in_ : int
         Number of features seen in ``fit``.
@@ -112,31 +104,95 @@ class StableScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : StableScaler
             The fitted scaler.
         """
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        for name in ("n_samples_seen_", "n_features_in_"):
+            self.__dict__.pop(name, None)
+        return self.partial_fit(X)
+
+    def partial_fit(self, X, y=None):
+        """Update the statistics with the rows of X (one batch of a stream).
+
+        Means and variances are merged exactly (Chan et al.'s pairwise
+        update). The departures are measured from each column's median in the
+        first batch that observed it, so ``fit(X)`` equals ``partial_fit(X)``
+        on a fresh scaler, and later batches update the departure size
+        around that first median.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; NaNs are ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : StableScaler
+            The updated scaler.
+        """
+        first = not hasattr(self, "n_samples_seen_")
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan", reset=first
+        )
         n_features = X.shape[1]
-        self.mean_ = np.zeros(n_features)
-        self.std_ = np.zeros(n_features)
-        self.scale_ = np.ones(n_features)
+        if first:
+            # per column, in units of its largest absolute value so far (no overflow)
+            self.n_samples_seen_ = np.zeros(n_features, dtype=np.int64)
+            self._magnitude = np.zeros(n_features)
+            self._unit_mean = np.zeros(n_features)
+            self._unit_m2 = np.zeros(n_features)
+            self._reference = np.full(n_features, np.nan)
+            self._departure_sq = np.zeros(n_features)
+            self._departure_n = np.zeros(n_features)
         step = max(1, X.shape[0] // MAX_ROWS_FOR_MODE)
         for j in range(n_features):
-            col = X[:, j]
+            col = np.asarray(X[:, j], dtype=np.float64)  # one column at a time
             col = col[~np.isnan(col)]
-            if col.size == 0:
-                continue
-            magnitude = float(np.max(np.abs(col)))
-            if magnitude == 0.0:
-                continue
-            unit = col / magnitude  # in [-1, 1]: no overflow below
-            mean, std = float(unit.mean()), float(unit.std())
-            self.mean_[j] = mean * magnitude
-            self.std_[j] = std * magnitude
-            if std <= CONSTANT_RTOL:
-                continue  # numerically constant: scale 1, as StandardScaler
-            scale = std
-            if self.departure_floor > 0:
-                scale = max(scale, self.departure_floor * _departure_size(unit[::step]))
-            self.scale_[j] = scale * magnitude
+            if col.size:
+                self._update_column(j, col, step)
+        self._finalize()
         return self
+
+    def _update_column(self, j: int, col: np.ndarray, step: int) -> None:
+        old = self._magnitude[j]
+        magnitude = max(old, float(np.max(np.abs(col))))
+        if magnitude == 0.0:
+            self.n_samples_seen_[j] += col.size
+            if np.isnan(self._reference[j]):
+                self._reference[j] = 0.0
+            return
+        if old and magnitude != old:  # restate the running statistics in the new unit
+            ratio = old / magnitude
+            self._unit_mean[j] *= ratio
+            self._unit_m2[j] *= ratio**2
+            self._departure_sq[j] *= ratio**2
+        self._magnitude[j] = magnitude
+        unit = col / magnitude  # in [-1, 1]
+        n_a, n_b = self.n_samples_seen_[j], col.size
+        mean_b = float(unit.mean())
+        m2_b = float(((unit - mean_b) ** 2).sum())
+        delta, total = mean_b - self._unit_mean[j], n_a + n_b
+        self._unit_m2[j] += m2_b + delta**2 * n_a * n_b / total
+        self._unit_mean[j] += delta * n_b / total
+        self.n_samples_seen_[j] = total
+        if np.isnan(self._reference[j]):
+            self._reference[j] = float(np.median(col))
+        sample = unit[::step]
+        departures = sample[sample != self._reference[j] / magnitude] - (
+            self._reference[j] / magnitude
+        )
+        self._departure_sq[j] += float((departures**2).sum())
+        self._departure_n[j] += departures.size
+
+    def _finalize(self) -> None:
+        magnitude = self._magnitude
+        n = np.maximum(self.n_samples_seen_, 1)
+        std = np.sqrt(np.maximum(self._unit_m2 / n, 0))
+        departure = np.sqrt(self._departure_sq / np.maximum(self._departure_n, 1))
+        scale = np.maximum(std, self.departure_floor * departure)
+        constant = (std <= CONSTANT_RTOL) | (magnitude == 0)
+        self.mean_ = self._unit_mean * magnitude
+        self.std_ = std * magnitude
+        self.scale_ = np.where(constant, 1.0, scale * magnitude)
 
     def transform(self, X):
         """Centre and scale X.

@@ -191,6 +191,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     _allow_nan = True
 
+    # the table codec (quantile tables, categories) is fitted once, on all rows
+    _incremental = False
+
     def __init__(
         self,
         n_components=None,

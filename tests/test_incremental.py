@@ -5,8 +5,13 @@ import pytest
 from sklearn.datasets import load_digits
 from skorch.callbacks import Callback
 
-from sklearn_ae import AEImputer, AEOutlierDetector, AutoencoderTransformer, DenoisingAE
-from sklearn_ae import VAEGenerator
+from sklearn_ae import (
+    AEImputer,
+    AEOutlierDetector,
+    AutoencoderTransformer,
+    DenoisingAE,
+    VAEGenerator,
+)
 
 X = load_digits().data[:600]
 CHUNKS = np.array_split(X, 4)

@@ -30,7 +30,7 @@ from skorch.history import History
 from skorch.utils import noop
 
 from ._compat import Interval, StrOptions, _fit_context, validate_data
-from ._data import ArrayTable, BatchIterator, HoldoutSplit, TensorTable, batched_apply
+from ._data import Affine, ArrayTable, BatchIterator, HoldoutSplit, TensorTable, batched_apply
 from ._modules import (
     ACTIVATIONS,
     Autoencoder,
@@ -295,7 +295,7 @@ class BaseAutoencoder(BaseEstimator):
         rows are copied to the device once (chunk by chunk) when they take
         less than half of its free memory, so batches need no transfer.
         """
-        table = ArrayTable(X, device, self._scale_rows, y=y_enc)
+        table = ArrayTable(X, device, self._scaling(), y=y_enc, allow_nan=self._allow_nan)
         if device.type == "cuda":
             free, _ = torch.cuda.mem_get_info(device)
             if 2 * X.shape[0] * X.shape[1] * 4 < free:
@@ -567,17 +567,25 @@ class BaseAutoencoder(BaseEstimator):
     def _scale(self, X: np.ndarray) -> np.ndarray:
         return X if self.scaler_ is None else self.scaler_.transform(X)
 
-    def _scale_rows(self, rows: np.ndarray) -> np.ndarray:
-        """:meth:`_scale` for a batch of validated rows, in their dtype, without re-validation."""
+    def _scaling(self):
+        """``scaler_`` as an :class:`~sklearn_ae._data.Affine` map (None: no scaling)."""
         scaler = self.scaler_
         if scaler is None:
-            return rows
-        dtype = rows.dtype
+            return None
         if isinstance(scaler, StableScaler):
-            return (rows - scaler.mean_.astype(dtype)) / scaler.scale_.astype(dtype)
-        if isinstance(scaler, MinMaxScaler):
-            return rows * scaler.scale_.astype(dtype) + scaler.min_.astype(dtype)
-        return scaler.transform(rows)
+            return Affine(scaler.mean_, scaler.scale_)
+        if isinstance(scaler, MinMaxScaler):  # x * s + m = (x + m / s) / (1 / s)
+            return Affine(-scaler.min_ / scaler.scale_, 1.0 / scaler.scale_)
+        return scaler.transform
+
+    def _scale_rows(self, rows: np.ndarray) -> np.ndarray:
+        """:meth:`_scale` for validated rows, in their dtype, without re-validation."""
+        scaling = self._scaling()
+        if scaling is None:
+            return rows
+        if isinstance(scaling, Affine):
+            return scaling.apply(rows, np.empty(rows.shape, dtype=rows.dtype))
+        return scaling(rows)
 
     def _unscale(self, X: np.ndarray) -> np.ndarray:
         return X if self.scaler_ is None else self.scaler_.inverse_transform(X)
@@ -597,8 +605,16 @@ class BaseAutoencoder(BaseEstimator):
         """
         module = self._inference_module(X.dtype)
         dtype = next(module.parameters()).dtype
-        transform = self._scale_rows if scale else None
-        table = ArrayTable(X, self.net_.device, transform, dtype=dtype, y=y)
+        transform = self._scaling() if scale else None
+        table = ArrayTable(
+            X,
+            self.net_.device,
+            transform,
+            dtype=dtype,
+            y=y,
+            allow_nan=self._allow_nan or not scale,
+            reuse_buffer=True,
+        )
         return batched_apply(
             lambda *batch: fn(module, *batch), table, INFERENCE_BATCH_SIZE, post=post
         )

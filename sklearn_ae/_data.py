@@ -59,6 +59,37 @@ class TensorTable(Dataset):
         return TensorTable(*self[idx])
 
 
+class Affine:
+    """The scaling ``x -> (x - offset) / scale``, in NumPy or in torch on any device.
+
+    Both compute in the output's dtype with one subtraction and one (correctly
+    rounded) division, so they agree to the bit.
+    """
+
+    def __init__(self, offset: np.ndarray, scale: np.ndarray) -> None:
+        self.offset = np.asarray(offset, dtype=np.float64)
+        self.scale = np.asarray(scale, dtype=np.float64)
+        self._cast: dict = {}
+
+    def apply(self, rows: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Scale NumPy ``rows`` into ``out``."""
+        offset, scale = self.offset.astype(out.dtype), self.scale.astype(out.dtype)
+        np.subtract(rows, offset, out=out)
+        return np.divide(out, scale, out=out)
+
+    def apply_torch(self, rows: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Scale a tensor of rows (in its dtype, on its device), into ``out`` if given."""
+        key = (rows.dtype, rows.device)
+        if key not in self._cast:
+            self._cast[key] = tuple(
+                torch.as_tensor(a, dtype=rows.dtype, device=rows.device)
+                for a in (self.offset, self.scale)
+            )
+        offset, scale = self._cast[key]
+        out = torch.sub(rows, offset, out=out)
+        return out.div_(scale)
+
+
 class ArrayTable(Dataset):
     """Rows of an array left where it is, scaled batch by batch onto a device.
 
@@ -68,9 +99,10 @@ class ArrayTable(Dataset):
         The data, never copied whole: each batch gathers its rows.
     device : torch.device or str
         Where batches go.
-    transform : callable, default=None
-        ``transform(rows) -> rows`` on NumPy rows (the estimator's scaling),
-        applied per batch; NaN stays NaN and becomes a mask.
+    transform : Affine or callable, default=None
+        The estimator's scaling, applied per batch: an :class:`Affine` is
+        computed in place into the batch's buffer; a callable maps NumPy rows
+        to rows. NaN stays NaN and becomes a mask.
     dtype : torch.dtype, default=torch.float32
         dtype of the batches.
     rows : ndarray of int, default=None
@@ -78,15 +110,35 @@ class ArrayTable(Dataset):
         split); None for all.
     y : ndarray of shape (n_samples,), default=None
         Per-row labels (conditional models).
+    allow_nan : bool, default=True
+        Whether X may hold NaN (turned into zeros plus a mask); False skips
+        the search for it (X was validated finite).
+    reuse_buffer : bool, default=False
+        Write every batch into one buffer (inference, where each batch is
+        consumed before the next is read); training batches get their own.
     """
 
-    def __init__(self, X, device, transform=None, dtype=torch.float32, rows=None, y=None) -> None:
+    def __init__(
+        self,
+        X,
+        device,
+        transform=None,
+        dtype=torch.float32,
+        rows=None,
+        y=None,
+        *,
+        allow_nan=True,
+        reuse_buffer=False,
+    ) -> None:
         self.X = X
         self._device = torch.device(device)
         self.transform = transform
         self.dtype = dtype
         self.rows = rows
         self.y = y
+        self.allow_nan = allow_nan
+        self.reuse_buffer = reuse_buffer
+        self._buffer = None
 
     def __len__(self) -> int:
         return self.X.shape[0] if self.rows is None else len(self.rows)
@@ -103,19 +155,48 @@ class ArrayTable(Dataset):
         idx = np.sort(np.asarray(idx))  # in file order (memmaps); order within a batch is free
         return idx if self.rows is None else self.rows[idx]
 
+    def _out(self, like: torch.Tensor) -> torch.Tensor | None:
+        """The buffer a reused batch is written into (None: a new tensor)."""
+        if not self.reuse_buffer:
+            return None
+        buffer = self._buffer
+        if buffer is None or buffer.shape[0] < like.shape[0] or buffer.dtype != like.dtype:
+            buffer = self._buffer = torch.empty_like(like)
+        return buffer[: like.shape[0]]
+
     def __getitem__(self, idx):
         positions = self._positions(idx)
-        chunk = np.asarray(self.X[positions])
-        if self.transform is not None:
-            chunk = self.transform(chunk)
-        y = None if self.y is None else self.y[positions]
-        return to_table(chunk, self._device, y, dtype=self.dtype)[:]
+        rows = self.X[positions]
+        if callable(self.transform) and not isinstance(self.transform, Affine):
+            rows = self.transform(rows)
+        rows = np.asarray(rows)
+        if not rows.flags.writeable:
+            rows = rows.copy()  # a read-only memmap: torch wants writeable memory
+        if isinstance(self.transform, Affine):
+            # scaled in the data's own precision (float64 keeps values near its
+            # limits finite), then cast to the network's
+            x = torch.from_numpy(rows).to(self._device)
+            x = self.transform.apply_torch(x, self._out(x)).to(self.dtype)
+        else:
+            x = torch.from_numpy(rows).to(device=self._device, dtype=self.dtype)
+        if not isinstance(self.transform, Affine) and np.may_share_memory(rows, self.X):
+            x = x.clone()  # never hand the caller's own memory to the module
+        mask = None
+        if self.allow_nan:
+            missing = torch.isnan(x)
+            if missing.any():
+                x = x.masked_fill(missing, 0)
+                mask = (~missing).to(self.dtype)
+        y = None if self.y is None else torch.as_tensor(self.y[positions], device=self._device)
+        return x, mask, y
 
     def subset(self, idx: torch.Tensor) -> ArrayTable:
         """A table of the rows ``idx`` (positions in this table), sharing X."""
         idx = idx.cpu().numpy() if isinstance(idx, torch.Tensor) else np.asarray(idx)
         rows = np.sort(idx if self.rows is None else self.rows[idx])
-        return ArrayTable(self.X, self._device, self.transform, self.dtype, rows, self.y)
+        return ArrayTable(
+            self.X, self._device, self.transform, self.dtype, rows, self.y, allow_nan=self.allow_nan
+        )
 
     def resident(self, chunk_rows: int = 65536) -> TensorTable:
         """The table as tensors on its device, filled chunk by chunk (no host copy)."""

@@ -52,6 +52,17 @@ def _raw_distances(residuals, codes, residual_scale, code_mean, code_precision, 
     return xp.stack([weighted.mean(axis=2), latent], axis=2)  # (n, members, 2)
 
 
+#: The fitted statistics a score needs, in the order :func:`_scores` takes them.
+SCORE_STATISTICS = ("residual_scale_", "code_mean_", "code_precision_", "distance_scale_")
+
+
+def _scores(module, x, residual_scale, code_mean, code_precision, distance_scale):
+    """``score_samples`` of scaled rows, in torch (inference and the ONNX graph)."""
+    residuals, code = _residuals_and_codes(module, x)
+    raw = _raw_distances(residuals, code, residual_scale, code_mean, code_precision)
+    return -(raw / distance_scale).mean(dim=1).sum(dim=1)
+
+
 @fill_docs(hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"', batch_size="64")
 class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an ensemble of autoencoders.
@@ -387,21 +398,24 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def _onnx_graph(self, method: str):
         from ._export import InferenceGraph
 
-        names = ("residual_scale_", "code_mean_", "code_precision_", "distance_scale_")
-        graph = InferenceGraph(self, {name[:-1]: getattr(self, name) for name in names})
+        names = [name[:-1] for name in SCORE_STATISTICS]
+        graph = InferenceGraph(self, {name: getattr(self, name + "_") for name in names})
         offset = self.offset_ if method == "decision_function" else 0.0
 
         def score(g, X):  # as score_samples (and decision_function), in torch
-            residuals, code = _residuals_and_codes(g.module, g.scale(X)[0])
-            stats = g.residual_scale, g.code_mean, g.code_precision
-            raw = _raw_distances(residuals, code, *stats)
-            return -(raw / g.distance_scale).mean(dim=1).sum(dim=1) - offset
+            return _scores(g.module, g.scale(X)[0], *(getattr(g, n) for n in names)) - offset
 
         return graph, score, self.n_features_in_
 
     # ------------------------------------------------------------ inference
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
-        return self._member_outputs(X, post=lambda r, c: -self._distances(r, c).sum(axis=1))
+        weight = next(self._inference_module(X.dtype).parameters())
+        stats = [
+            torch.as_tensor(getattr(self, name), dtype=weight.dtype, device=weight.device)
+            for name in SCORE_STATISTICS
+        ]
+        scores = self._infer(lambda mod, x, m, y: _scores(mod, x, *stats), X, scale=True)
+        return scores.astype(np.float64)
 
     def score_samples(self, X):
         """Opposite of the outlier score of each row (higher is more normal).

@@ -1,0 +1,238 @@
+"""Large tables: peak memory, inference speed and fit time as rows grow.
+
+Three parts (``--part memory|speed|rows|all``), each with its baseline in
+the same run:
+
+- **memory**: peak resident memory of ``fit``, ``transform`` and
+  ``score_samples`` on 500,000 x 100 float32 rows (200 MB), each in a fresh
+  process, as a multiple of the data's size; the memory held before the
+  data existed (Python, torch and the code pages a first fit and call on
+  20,000 other rows load) is subtracted. Baseline:
+  scikit-learn's PCA (``n_components=10``) and IsolationForest at their
+  defaults on the same rows. Targets: fit <= 2x the data plus the model,
+  transform and score_samples <= 1.5x. ``max_iter=2``: the peak does not grow
+  with epochs.
+- **speed**: ``transform`` (AutoencoderTransformer) and ``score_samples``
+  (AEOutlierDetector) against a hand-written torch loop over the same trained
+  module: the float32 rows scaled in torch and passed through ``encode``
+  (resp. the same scoring function), chunk by chunk under ``no_grad``, the
+  data already a tensor. Target: <= 1.3x. Also float64 input, which computes
+  in float64, against the same loop in float64.
+- **rows**: fit time and held-out reconstruction error of
+  ``AutoencoderTransformer()`` at its defaults on 100k, 300k and 1M rows x 50
+  of a nonlinear 8-dimensional manifold plus noise, against a converged
+  reference fit on the same rows (every row, every epoch, ``tol=0``,
+  ``n_iter_no_change=20``, up to 300 epochs), scored on the same 20,000
+  held-out rows. Targets: 1M rows cost at most 3x the 100k time, error within
+  5% of the reference.
+
+Usage::
+
+    python benchmarks/bench_scale.py [--part all] [--rows 100000 300000 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+N_ROWS, N_FEATURES = 500_000, 100
+
+
+def make_rows(n: int, d: int, seed: int = 0, latent_dim: int = 8) -> np.ndarray:
+    """float32 rows on a smooth nonlinear manifold plus noise, made chunk by chunk."""
+    rng = np.random.default_rng(seed)
+    mixing = rng.normal(size=(latent_dim, d)).astype(np.float32) / np.sqrt(latent_dim)
+    bend = rng.normal(size=(latent_dim, d)).astype(np.float32) / np.sqrt(latent_dim)
+    X = np.empty((n, d), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        stop = min(n, start + 100_000)
+        z = rng.standard_normal((stop - start, latent_dim), dtype=np.float32)
+        X[start:stop] = np.tanh(z @ mixing) + 0.5 * np.sin(z @ bend)
+        X[start:stop] += 0.05 * rng.standard_normal((stop - start, d), dtype=np.float32)
+    return X
+
+
+# ------------------------------------------------------------------ memory
+def _status(field: str) -> int:
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def _memory_child(case: str) -> dict:
+    """Run one case in this (fresh) process; peak RSS above the pre-data level."""
+    warnings.simplefilter("ignore")
+    import torch
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import IsolationForest
+
+    from sklearn_ae import AEOutlierDetector, AutoencoderTransformer
+
+    small = make_rows(20_000, N_FEATURES, seed=1)
+    kind, method = case.split(".")
+    make = {
+        "autoencoder": lambda: AutoencoderTransformer(max_iter=2, random_state=0),
+        "outliers": lambda: AEOutlierDetector(max_iter=2, random_state=0),
+        "pca": lambda: PCA(n_components=10, random_state=0),
+        "iforest": lambda: IsolationForest(random_state=0),
+    }[kind]
+    # a fit on other rows first: the libraries' code pages that training and
+    # inference touch are then already resident (they are not data memory)
+    model = make().fit(small)
+    if method != "fit":
+        getattr(model, method)(small)
+    before = _status("VmRSS")
+    X = make_rows(N_ROWS, N_FEATURES)
+    with open("/proc/self/clear_refs", "w") as f:  # restart the peak (VmHWM) here
+        f.write("5")
+    t0 = time.perf_counter()
+    if method == "fit":
+        model = make().fit(X)
+    else:
+        getattr(model, method)(X)
+    seconds = time.perf_counter() - t0
+    peak = _status("VmHWM") - before
+    module = getattr(getattr(model, "net_", None), "module_", None)
+    model_bytes = 0
+    if module is not None:
+        model_bytes = sum(t.numel() * t.element_size() for t in module.parameters())
+    del torch
+    return {"peak": peak, "data": X.nbytes, "model": model_bytes, "seconds": seconds}
+
+
+def memory_part() -> None:
+    cases = [
+        ("autoencoder.fit", 2.0),
+        ("autoencoder.transform", 1.5),
+        ("outliers.fit", 2.0),
+        ("outliers.score_samples", 1.5),
+        ("pca.fit", None),
+        ("pca.transform", None),
+        ("iforest.fit", None),
+        ("iforest.score_samples", None),
+    ]
+    print(f"peak resident memory above the pre-data level, {N_ROWS:,} x {N_FEATURES} float32")
+    print(f"{'case':26s}{'peak MB':>9s}{'x data':>8s}{'target':>8s}{'seconds':>9s}")
+    for case, target in cases:
+        out = subprocess.run(
+            [sys.executable, __file__, "--memory-child", case],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        ratio = r["peak"] / r["data"]
+        bound = "" if target is None else f"{target + r['model'] / r['data']:.2f}"
+        print(
+            f"{case:26s}{r['peak'] / 2**20:9.0f}{ratio:8.2f}{bound:>8s}{r['seconds']:9.2f}",
+            flush=True,
+        )
+
+
+# ------------------------------------------------------------------- speed
+def _best(fn, repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def speed_part(n: int = 200_000) -> None:
+    import torch
+
+    from sklearn_ae import AEOutlierDetector, AutoencoderTransformer
+    from sklearn_ae._base import INFERENCE_BATCH_SIZE
+    from sklearn_ae._outlier import SCORE_STATISTICS, _scores
+
+    warnings.simplefilter("ignore")
+    X32 = make_rows(n, N_FEATURES)
+    train = make_rows(20_000, N_FEATURES, seed=1)
+    ae = AutoencoderTransformer(max_iter=20, random_state=0).fit(train)
+    det = AEOutlierDetector(max_iter=20, random_state=0).fit(train)
+    print(f"inference on {n:,} x {N_FEATURES}, best of 5, torch threads {torch.get_num_threads()}")
+    print(f"{'method':28s}{'ours s':>9s}{'torch loop s':>14s}{'ratio':>8s}")
+    for dtype in (np.float32, np.float64):
+        X = X32.astype(dtype)
+        tdtype = torch.float32 if dtype == np.float32 else torch.float64
+        for name, est, ours, plain in [
+            ("transform", ae, ae.transform, lambda m, x, stats: m.encode(x)),
+            ("score_samples", det, det.score_samples, lambda m, x, stats: _scores(m, x, *stats)),
+        ]:
+            module = est.net_.inference_module(tdtype)
+            scaling = est._scaling()
+            stats = [torch.as_tensor(getattr(est, k), dtype=tdtype) for k in SCORE_STATISTICS]
+            rows = torch.from_numpy(X)
+
+            def loop(module=module, scaling=scaling, stats=stats, rows=rows, plain=plain):
+                with torch.no_grad():
+                    for start in range(0, n, INFERENCE_BATCH_SIZE):
+                        x = scaling.apply_torch(rows[start : start + INFERENCE_BATCH_SIZE])
+                        plain(module, x, stats)
+
+            t_ours, t_loop = _best(lambda ours=ours, X=X: ours(X)), _best(loop)
+            label = f"{name} ({np.dtype(dtype).name})"
+            print(f"{label:28s}{t_ours:9.3f}{t_loop:14.3f}{t_ours / t_loop:8.2f}", flush=True)
+
+
+# -------------------------------------------------------------------- rows
+def rows_part(sizes) -> None:
+    from sklearn_ae import AutoencoderTransformer
+
+    warnings.simplefilter("ignore")
+    d = 50
+    held_out = make_rows(20_000, d, seed=99)
+    print(f"AutoencoderTransformer() on n x {d} rows; error = held-out reconstruction MSE")
+    print(
+        f"{'rows':>9s}{'fit s':>8s}{'epochs':>7s}{'error':>8s}{'ref fit s':>10s}"
+        f"{'ref epochs':>11s}{'ref error':>10s}{'error/ref':>10s}{'time/100k':>10s}"
+    )
+    first = None
+    for n in sizes:
+        X = make_rows(n, d, seed=0)
+        t0 = time.perf_counter()
+        ours = AutoencoderTransformer(random_state=0).fit(X)
+        t_ours = time.perf_counter() - t0
+        err = float(((ours.inverse_transform(ours.transform(held_out)) - held_out) ** 2).mean())
+        t0 = time.perf_counter()
+        ref = AutoencoderTransformer(
+            random_state=0, max_iter=300, tol=0.0, n_iter_no_change=20, max_rows_per_epoch=None
+        ).fit(X)
+        t_ref = time.perf_counter() - t0
+        ref_err = float(((ref.inverse_transform(ref.transform(held_out)) - held_out) ** 2).mean())
+        first = first or t_ours
+        print(
+            f"{n:9,d}{t_ours:8.1f}{ours.n_iter_:7d}{err:8.4f}{t_ref:10.1f}{ref.n_iter_:11d}"
+            f"{ref_err:10.4f}{err / ref_err:10.3f}{t_ours / first:10.2f}",
+            flush=True,
+        )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["memory", "speed", "rows", "all"], default="all")
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child:
+        print(json.dumps(_memory_child(args.memory_child)))
+        return
+    if args.part in ("memory", "all"):
+        memory_part()
+    if args.part in ("speed", "all"):
+        speed_part()
+    if args.part in ("rows", "all"):
+        rows_part(args.rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -90,6 +90,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         learning_rate_init=1e-3,
         batch_size="auto",
         max_iter=200,
+        max_rows_per_epoch=50_000,
         shuffle=True,
         tol=1e-4,
         early_stopping="auto",
@@ -117,6 +118,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
+        self.max_rows_per_epoch = max_rows_per_epoch
         self.shuffle = shuffle
         self.tol = tol
         self.early_stopping = early_stopping

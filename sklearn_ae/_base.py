@@ -121,6 +121,7 @@ class BaseAutoencoder(BaseEstimator):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_rows_per_epoch": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
@@ -434,12 +435,19 @@ class BaseAutoencoder(BaseEstimator):
         if incremental:
             # one epoch on every row given: nothing held out, nothing restored
             stopper = dict(net.callbacks_)["stopping"]
-            saved = net.train_split, stopper.monitor, stopper.load_best
+            saved = (
+                net.train_split,
+                stopper.monitor,
+                stopper.load_best,
+                net.iterator_train__max_rows,
+            )
             net.train_split, stopper.monitor, stopper.load_best = None, "train_loss", False
+            net.iterator_train__max_rows = None
             try:
                 net.partial_fit(table, epochs=1)
             finally:
-                net.train_split, stopper.monitor, stopper.load_best = saved
+                (net.train_split, stopper.monitor, stopper.load_best) = saved[:3]
+                net.iterator_train__max_rows = saved[3]
             self._early_stopping = False
         else:
             net.partial_fit(table)
@@ -476,7 +484,10 @@ class BaseAutoencoder(BaseEstimator):
             callbacks.append(("progress", ProgressBar()))
         optimizer = OPTIMIZERS[self.optimizer][0]
         extra = {**optimizer_kwargs(self.optimizer, device), **self._optimizer_params(optimizer)}
-        split = HoldoutSplit(self.validation_fraction, seed) if self._early_stopping else None
+        cap = self.max_rows_per_epoch
+        split = None
+        if self._early_stopping:
+            split = HoldoutSplit(self.validation_fraction, seed, None if cap is None else cap // 5)
         # torch's layers draw initial weights in their constructors from the
         # global generator: build in isolation, then draw from our own
         with isolated_global_rng():
@@ -492,6 +503,7 @@ class BaseAutoencoder(BaseEstimator):
             iterator_train=BatchIterator,
             iterator_train__shuffle=self.shuffle,
             iterator_train__seed=seed,
+            iterator_train__max_rows=cap,
             iterator_valid=BatchIterator,
             dataset=TensorTable,
             train_split=split,

@@ -231,40 +231,70 @@ class BatchIterator:
         shuffle: bool = False,
         seed: int = 0,
         generator: torch.Generator | None = None,
+        max_rows: int | None = None,
     ) -> None:
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.generator = generator
+        self.max_rows = max_rows
+        self._order = None
+        self._cursor = 0
+
+    def _rows_per_pass(self) -> int:
+        n = len(self.dataset)
+        return n if self.max_rows is None else min(n, self.max_rows)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.dataset) / self.batch_size)
+        return math.ceil(self._rows_per_pass() / self.batch_size)
+
+    def _next_rows(self, count: int) -> torch.Tensor | slice:
+        """The next ``count`` positions of the running order (a new one when it runs out)."""
+        n = len(self.dataset)
+        if not self.shuffle and count == n:
+            return slice(0, n)
+        parts, needed = [], count
+        while needed:
+            if self._order is None or self._cursor == n:
+                if self.shuffle:
+                    if self.generator is None:
+                        device = self.dataset.device
+                        self.generator = torch.Generator(device=device).manual_seed(self.seed)
+                    gen = self.generator
+                    self._order = torch.randperm(n, generator=gen, device=gen.device)
+                else:
+                    self._order = torch.arange(n)
+                self._cursor = 0
+            take = min(needed, n - self._cursor)
+            parts.append(self._order[self._cursor : self._cursor + take])
+            self._cursor += take
+            needed -= take
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def __iter__(self) -> Iterator[tuple]:
-        n = len(self.dataset)
-        if self.shuffle:
-            if self.generator is None:
-                device = self.dataset.device
-                self.generator = torch.Generator(device=device).manual_seed(self.seed)
-            order = torch.randperm(n, generator=self.generator, device=self.generator.device)
-            for start in range(0, n, self.batch_size):
-                yield self.dataset[order[start : start + self.batch_size]]
-        else:
-            for start in range(0, n, self.batch_size):
+        rows = self._next_rows(self._rows_per_pass())
+        if isinstance(rows, slice):
+            for start in range(0, rows.stop, self.batch_size):
                 yield self.dataset[start : start + self.batch_size]
+            return
+        for start in range(0, len(rows), self.batch_size):
+            yield self.dataset[rows[start : start + self.batch_size]]
 
 
 class HoldoutSplit:
-    """skorch ``train_split`` holding out a seeded random fraction of rows."""
+    """skorch ``train_split`` holding out a seeded random share of rows, at most ``max_rows``."""
 
-    def __init__(self, fraction: float, seed: int) -> None:
+    def __init__(self, fraction: float, seed: int, max_rows: int | None = None) -> None:
         self.fraction = fraction
         self.seed = seed
+        self.max_rows = max_rows
 
     def __call__(self, dataset: TensorTable, y=None, **fit_params):
         n = len(dataset)
         n_valid = min(max(1, round(self.fraction * n)), n - 1)
+        if self.max_rows is not None:
+            n_valid = min(n_valid, max(1, self.max_rows))
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
         order = order.to(dataset.device)
         return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])

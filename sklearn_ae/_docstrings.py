@@ -67,6 +67,15 @@ _training = """alpha : float, default=1e-4
     max_iter : int, default=%(max_iter)s
         Maximum number of epochs (passes over the data).
 
+    max_rows_per_epoch : int or None, default=50_000
+        On larger tables an epoch is this many training rows, drawn without
+        replacement and continuing through one shuffled order from epoch to
+        epoch (so every row is used before any is used twice), and at most
+        a fifth of it is held out for early stopping. The stopping rule then
+        checks progress at a fixed cost, and fit time stops growing with the
+        rows once the model has converged. None makes every epoch a full
+        pass. ``partial_fit`` always makes one full pass over its rows.
+
     shuffle : bool, default=True
         Reshuffle the rows at every epoch.
 

@@ -131,6 +131,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         learning_rate_init=3e-3,
         batch_size=512,
         max_iter=200,
+        max_rows_per_epoch=50_000,
         shuffle=True,
         tol=1e-4,
         early_stopping="auto",
@@ -162,6 +163,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
+        self.max_rows_per_epoch = max_rows_per_epoch
         self.shuffle = shuffle
         self.tol = tol
         self.early_stopping = early_stopping

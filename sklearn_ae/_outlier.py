@@ -210,6 +210,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         learning_rate_init=1e-3,
         batch_size=64,
         max_iter=20,
+        max_rows_per_epoch=50_000,
         shuffle=True,
         tol=1e-4,
         early_stopping=False,
@@ -240,6 +241,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.max_iter = max_iter
+        self.max_rows_per_epoch = max_rows_per_epoch
         self.shuffle = shuffle
         self.tol = tol
         self.early_stopping = early_stopping

@@ -100,3 +100,48 @@ def test_user_module_trains_on_cuda(blobs):
     ae.fit(blobs)
     assert next(ae.net_.module_.parameters()).is_cuda
     assert ae.transform(blobs).shape == (120, 2)
+
+
+def test_partial_fit_on_cuda_continues_with_fresh_shuffles(blobs):
+    from sklearn_ae import DenoisingAE
+
+    dae = DenoisingAE(dropout=0.1, random_state=0, device="cuda")
+    for chunk in np.array_split(blobs, 3):
+        dae.partial_fit(chunk)
+    assert dae.n_iter_ == 3
+    assert dae.transform(blobs).shape == blobs.shape
+
+
+def test_same_seed_same_model_on_cuda_in_threads(blobs):
+    import threading
+
+    from sklearn_ae import DenoisingAE
+
+    def fitted():
+        model = DenoisingAE(noise="mixed", dropout=0.1, max_iter=5, random_state=3, device="cuda")
+        return model.fit(blobs).transform(blobs)
+
+    expected = fitted()
+    results = [None] * 4
+
+    def work(i):
+        results[i] = fitted()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for result in results:
+        # the draws are the same; float32 kernels on the GPU may differ in the last bits
+        np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_training_rows_are_resident_on_cuda_and_inference_streams(blobs):
+    from sklearn_ae._base import resolve_device
+
+    ae = AutoencoderTransformer(max_iter=2, random_state=0, device="cuda")
+    table = ae.fit(blobs)._training_table(blobs, None, resolve_device("cuda"))
+    assert table.X.is_cuda  # copied to the device once, batches need no transfer
+    memmap_like = np.asarray(blobs, dtype=np.float32)
+    np.testing.assert_allclose(ae.transform(memmap_like), ae.transform(blobs), rtol=1e-5, atol=1e-5)

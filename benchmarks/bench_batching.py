@@ -56,6 +56,7 @@ def time_sklearn_ae(X, batch_size, epochs):
         tol=0.0,
         n_iter_no_change=epochs + 1,
         early_stopping=False,  # the loop below holds nothing out either
+        max_rows_per_epoch=None,  # and passes over every row each epoch
         alpha=1e-5,
         random_state=0,
         device=DEVICE,

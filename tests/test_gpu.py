@@ -109,7 +109,7 @@ def test_partial_fit_on_cuda_continues_with_fresh_shuffles(blobs):
     for chunk in np.array_split(blobs, 3):
         dae.partial_fit(chunk)
     assert dae.n_iter_ == 3
-    assert dae.transform(blobs).shape == blobs.shape
+    assert dae.transform(blobs).shape == (len(blobs), dae.n_components_)
 
 
 def test_same_seed_same_model_on_cuda_in_threads(blobs):

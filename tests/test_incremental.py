@@ -29,7 +29,7 @@ class FirstRows(Callback):
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if training and self._first:
-            self.seen.append(batch[0][0].numpy().copy())
+            self.seen.append(batch[0][0].cpu().numpy().copy())
             self._first = False
 
 

@@ -105,6 +105,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         random_state=None,
         verbose=0,
         device="auto",
+        accelerator=None,
     ):
         self.n_components = n_components
         self.module = module
@@ -133,6 +134,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.accelerator = accelerator
 
     @property
     def _n_features_out(self):

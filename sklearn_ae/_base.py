@@ -39,7 +39,7 @@ from ._modules import (
     init_parameters,
     isolated_global_rng,
 )
-from ._net import AutoencoderNet, DivergenceGuard, ReconstructionLoss
+from ._net import AcceleratedAutoencoderNet, AutoencoderNet, DivergenceGuard, ReconstructionLoss
 from ._scaling import StableScaler
 
 OPTIMIZERS = {
@@ -135,6 +135,7 @@ class BaseAutoencoder(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str, torch.device],
+        "accelerator": "no_validation",  # checked at fit (see _training_device)
     }
 
     #: Whether the estimator accepts NaN (missing values) in X.
@@ -191,6 +192,18 @@ class BaseAutoencoder(BaseEstimator):
         if self.early_stopping == "auto":
             return self.validation_fraction * n_samples >= AUTO_MIN_VALIDATION_ROWS
         return bool(self.early_stopping)
+
+    def _training_device(self) -> torch.device:
+        """The device to train on: the accelerator's when one is given, else ``device``'s."""
+        if getattr(self, "accelerator", None) is not None:
+            for attribute in ("device", "backward", "prepare"):
+                if not hasattr(self.accelerator, attribute):
+                    raise ValueError(
+                        "accelerator must be an accelerate.Accelerator; got "
+                        f"{type(self.accelerator).__name__}, which has no {attribute!r}."
+                    )
+            return torch.device(self.accelerator.device)
+        return resolve_device(self.device)
 
     def _resolve_n_components(self, n_features: int) -> int:
         if self.n_components is not None:
@@ -401,7 +414,7 @@ class BaseAutoencoder(BaseEstimator):
             X = self._validate_X(X, reset=True)
         self._check_hyperparameters(X)
         y_enc = self._encode_target(y, fitting=not warm)
-        device = resolve_device(self.device)
+        device = self._training_device()
         if warm and incremental and self.scaler_ is not None:
             self.scaler_.partial_fit(X)
         if not warm:
@@ -419,7 +432,8 @@ class BaseAutoencoder(BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if warm:
             net = self.net_
-            net.set_params(device=str(device))
+            if net.device is not None:  # (an accelerator places its network itself)
+                net.set_params(device=str(device))
             net.module_.to(device)
             net.criterion_.to(device)
         else:
@@ -493,7 +507,16 @@ class BaseAutoencoder(BaseEstimator):
         with isolated_global_rng():
             module = self._build_module(n_features)
         init_parameters(module, torch.Generator().manual_seed(seed))
-        net = AutoencoderNet(
+        net_class, placement = AutoencoderNet, {"device": str(device)}
+        if getattr(self, "accelerator", None) is not None:
+            # the accelerator places the network (skorch's AccelerateMixin)
+            net_class = AcceleratedAutoencoderNet
+            placement = {
+                "device": None,
+                "accelerator": self.accelerator,
+                "callbacks__print_log__sink": self.accelerator.print if self.verbose else noop,
+            }
+        net = net_class(
             module=module,
             criterion=self._build_criterion(),
             optimizer=optimizer,
@@ -509,7 +532,7 @@ class BaseAutoencoder(BaseEstimator):
             train_split=split,
             callbacks=callbacks,
             verbose=int(self.verbose),
-            device=str(device),
+            **placement,
             corruption=corruption,
             conditional=conditional,
             seed=seed,
@@ -620,7 +643,7 @@ class BaseAutoencoder(BaseEstimator):
         transform = self._scaling() if scale else None
         table = ArrayTable(
             X,
-            self.net_.device,
+            self.net_.device_for_data,
             transform,
             dtype=dtype,
             y=y,

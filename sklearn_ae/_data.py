@@ -239,6 +239,9 @@ class BatchIterator:
         self.seed = seed
         self.generator = generator
         self.max_rows = max_rows
+        #: ``(index, count)``: yield only every count-th batch from index on
+        #: (one process's share under distributed training); None for all
+        self.shard = None
         self._order = None
         self._cursor = 0
 
@@ -247,7 +250,10 @@ class BatchIterator:
         return n if self.max_rows is None else min(n, self.max_rows)
 
     def __len__(self) -> int:
-        return math.ceil(self._rows_per_pass() / self.batch_size)
+        n_batches = math.ceil(self._rows_per_pass() / self.batch_size)
+        if self.shard is not None:
+            n_batches //= self.shard[1]
+        return n_batches
 
     def _next_rows(self, count: int) -> torch.Tensor | slice:
         """The next ``count`` positions of the running order (a new one when it runs out)."""
@@ -274,12 +280,15 @@ class BatchIterator:
 
     def __iter__(self) -> Iterator[tuple]:
         rows = self._next_rows(self._rows_per_pass())
-        if isinstance(rows, slice):
-            for start in range(0, rows.stop, self.batch_size):
+        starts = range(0, self._rows_per_pass(), self.batch_size)
+        if self.shard is not None:  # every process the same number of steps
+            index, count = self.shard
+            starts = starts[index : (len(starts) // count) * count : count]
+        for start in starts:
+            if isinstance(rows, slice):
                 yield self.dataset[start : start + self.batch_size]
-            return
-        for start in range(0, len(rows), self.batch_size):
-            yield self.dataset[rows[start : start + self.batch_size]]
+            else:
+                yield self.dataset[rows[start : start + self.batch_size]]
 
 
 class HoldoutSplit:

@@ -186,6 +186,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
         random_state=None,
         verbose=0,
         device="auto",
+        accelerator=None,
     ):
         super().__init__(
             n_components,
@@ -215,6 +216,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
             random_state=random_state,
             verbose=verbose,
             device=device,
+            accelerator=accelerator,
         )
         self.noise = noise
         self.noise_level = noise_level

@@ -148,7 +148,15 @@ _common = """warm_start : bool, default=False
 
     device : {"auto", "cpu", "cuda", "cuda:N", "mps"}, default="auto"
         Where to train and infer; "auto" takes CUDA when available.
-        Outputs are always NumPy arrays (or DataFrames) on the CPU."""
+        Outputs are always NumPy arrays (or DataFrames) on the CPU.
+
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        mixed precision, and several GPUs or machines when the script runs
+        under ``accelerate launch`` (each process then trains on its share
+        of every epoch's batches, and gradients are averaged). The
+        accelerator places the network and ``device`` is unused. See "Large
+        data and clusters" in the user guide."""
 
 _fitted = """n_features_in_ : int
         Number of features seen during ``fit``.

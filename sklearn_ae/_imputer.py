@@ -146,6 +146,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         random_state=None,
         verbose=0,
         device="auto",
+        accelerator=None,
     ):
         self.n_components = n_components
         self.noise = noise
@@ -178,6 +179,7 @@ class AEImputer(_CorruptionMixin, TransformerMixin, BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.accelerator = accelerator
 
     def _empty_feature_note(self) -> str:
         if self.keep_empty_features:

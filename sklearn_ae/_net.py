@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.hf import AccelerateMixin
 from torch import nn
 
 from ._data import ArrayTable, TensorTable, to_table
@@ -346,7 +347,7 @@ class AutoencoderNet(NeuralNet):
         """
         stream = np.random.SeedSequence([self.seed, len(self.history)])
         seed = int(stream.generate_state(1, dtype=np.uint64)[0] >> 1)
-        device = torch.device(self.device)
+        device = self.device_for_data
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         self.generator_ = torch.Generator(device=device).manual_seed(seed)
@@ -356,6 +357,13 @@ class AutoencoderNet(NeuralNet):
         finally:
             attach_generator(None, self.module_, self.criterion_)
             self.generator_ = None
+
+    @property
+    def device_for_data(self) -> torch.device:
+        """Where batches live: ``device``, or the accelerator's when it places the network."""
+        if self.device is None and getattr(self, "accelerator", None) is not None:
+            return torch.device(self.accelerator.device)
+        return torch.device(self.device)
 
     def get_iterator(self, dataset, training=False):
         iterator = super().get_iterator(dataset, training=training)
@@ -410,7 +418,7 @@ class AutoencoderNet(NeuralNet):
         requests, and any request on an accelerator, get the module itself.
         """
         module = self.module_
-        if dtype != torch.float64 or torch.device(self.device).type != "cpu":
+        if dtype != torch.float64 or self.device_for_data.type != "cpu":
             return module.eval()
         tensors = [*module.parameters(), *module.buffers()]
         key = (id(module), tuple(t._version for t in tensors), tuple(t.data_ptr() for t in tensors))
@@ -425,7 +433,7 @@ class AutoencoderNet(NeuralNet):
         """A :class:`TensorTable` of X (NaN becomes a mask), for ``forward``/``predict``."""
         if isinstance(X, (TensorTable, ArrayTable)):
             return X
-        return to_table(np.asarray(X, dtype=np.float32), self.device)
+        return to_table(np.asarray(X, dtype=np.float32), self.device_for_data)
 
     def evaluation_step(self, batch, training=False):
         """The module's outputs on one ``(X, mask, y)`` batch, as skorch's ``forward`` uses."""
@@ -440,3 +448,53 @@ class AutoencoderNet(NeuralNet):
         with torch.no_grad():
             loss, outputs = self._step(batch, training=False)
         return {"loss": loss, "y_pred": outputs}
+
+
+class AcceleratedAutoencoderNet(AccelerateMixin, AutoencoderNet):
+    """:class:`AutoencoderNet` trained through Hugging Face Accelerate (skorch's mixin).
+
+    skorch's ``AccelerateMixin`` prepares the module, criterion and optimizer
+    and steps through ``accelerator.backward``; this class keeps the
+    autoencoder's own step (corruption, masks, penalties) inside the
+    accelerator's autocast and, under ``accelerate launch`` with several
+    processes, gives each process its share of every training epoch's batches
+    (the same shuffled order everywhere, so the shares never overlap). The
+    accelerator itself is not pickled (a loaded model infers; to train on,
+    set ``accelerator`` again).
+    """
+
+    def _initialize_accelerator(self):
+        # a loss without parameters has nothing to prepare (and distributed
+        # data parallel refuses a module without trainable parameters)
+        criteria = self._criteria
+        self._criteria = [
+            name
+            for name in criteria
+            if any(p.requires_grad for p in getattr(self, name + "_").parameters())
+        ]
+        try:
+            return super()._initialize_accelerator()
+        finally:
+            self._criteria = criteria
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        with self.accelerator.autocast():
+            loss, outputs = self._step(batch, training=True)
+        self.accelerator.backward(loss)
+        return {"loss": loss, "y_pred": outputs}
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if training and self.accelerator.num_processes > 1:
+            iterator.shard = (self.accelerator.process_index, self.accelerator.num_processes)
+        return iterator
+
+    def evaluation_step(self, batch, training=False):
+        # held-out rows are not sharded: every process scores them all
+        return AutoencoderNet.evaluation_step(self, batch, training=training)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["accelerator"] = None
+        return state

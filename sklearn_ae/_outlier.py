@@ -225,6 +225,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         random_state=None,
         verbose=0,
         device="auto",
+        accelerator=None,
     ):
         self.n_components = n_components
         self.n_estimators = n_estimators
@@ -256,6 +257,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.accelerator = accelerator
 
     # ---------------------------------------------------------------- hooks
     def _build_module(self, n_features: int):
@@ -475,7 +477,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         """
         module = self._inference_module()
         dtype = next(module.parameters()).dtype
-        device = self.net_.device
+        device = self.net_.device_for_data
 
         def tensor(a):
             return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)

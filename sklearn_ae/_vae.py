@@ -224,6 +224,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         random_state=None,
         verbose=0,
         device="auto",
+        accelerator=None,
     ):
         self.n_components = n_components
         self.beta = beta
@@ -252,6 +253,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.accelerator = accelerator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.exceptions import DeviceWarning
 from skorch.history import History
 from skorch.utils import noop
 
@@ -539,7 +540,10 @@ class BaseAutoencoder(BaseEstimator):
             **{f"optimizer__{k}": v for k, v in extra.items()},
             optimizer__weight_decay=self.alpha,
         )
-        return net.initialize()
+        with warnings.catch_warnings():
+            # (skorch notes that an accelerator's net names no device: by design)
+            warnings.simplefilter("ignore", DeviceWarning)
+            return net.initialize()
 
     def _user_callbacks(self) -> list:
         """Copies of the ``callbacks`` parameter (the parameter itself is never mutated)."""
@@ -813,8 +817,10 @@ class BaseAutoencoder(BaseEstimator):
         net = self.__dict__.get("net_")
         if net is not None:
             net.module, net.criterion = net.module_, net.criterion_
+            if isinstance(net, AcceleratedAutoencoderNet) and self.accelerator is not None:
+                net.accelerator, net.device = self.accelerator, None
             # skorch maps a CUDA-trained net onto the CPU when CUDA is missing
-            self.device_ = str(net.device)
+            self.device_ = str(net.device_for_data)
 
 
 def epoch_history(net: AutoencoderNet) -> list[dict]:

@@ -458,9 +458,7 @@ class AcceleratedAutoencoderNet(AccelerateMixin, AutoencoderNet):
     autoencoder's own step (corruption, masks, penalties) inside the
     accelerator's autocast and, under ``accelerate launch`` with several
     processes, gives each process its share of every training epoch's batches
-    (the same shuffled order everywhere, so the shares never overlap). The
-    accelerator itself is not pickled (a loaded model infers; to train on,
-    set ``accelerator`` again).
+    (the same shuffled order everywhere, so the shares never overlap).
     """
 
     def _initialize_accelerator(self):
@@ -495,6 +493,9 @@ class AcceleratedAutoencoderNet(AccelerateMixin, AutoencoderNet):
         return AutoencoderNet.evaluation_step(self, batch, training=training)
 
     def __getstate__(self):
+        # the accelerator travels as the estimator's parameter, which hands
+        # it back on unpickling; the weights are saved as on its device
         state = super().__getstate__()
+        state["device"] = str(self.device_for_data)
         state["accelerator"] = None
         return state

@@ -24,9 +24,12 @@ def test_grid_search_on_a_dask_cluster_of_processes_matches_the_sequential_searc
         AutoencoderTransformer(max_iter=5, random_state=0, device="cpu"), grid, cv=2
     )
     sequential = make().fit(X)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         with joblib.parallel_backend("dask"):
             on_cluster = make().set_params(n_jobs=-1).fit(X)
         # the work ran in the workers' processes, not in this one
@@ -51,11 +54,15 @@ def test_accelerate_on_one_process_trains_the_same_model(Est, accelerator):
     method = "score_samples" if Est is AEOutlierDetector else "transform"
     expected = getattr(plain, method)(X)
     np.testing.assert_allclose(getattr(accelerated, method)(X), expected, rtol=1e-6, atol=1e-6)
-    # a fitted model pickles without its accelerator, and infers
+    # a fitted model pickles, infers, and trains on through its accelerator
     loaded = pickle.loads(pickle.dumps(accelerated))
     np.testing.assert_allclose(getattr(loaded, method)(X), expected, rtol=1e-6, atol=1e-6)
     accelerated.partial_fit(X)
     assert accelerated.n_iter_ == plain.n_iter_ + 1
+    loaded.partial_fit(X)
+    np.testing.assert_allclose(
+        getattr(loaded, method)(X), getattr(accelerated, method)(X), rtol=1e-6, atol=1e-6
+    )
     assert clone(accelerated).accelerator is not None
 
 

@@ -298,6 +298,10 @@ def save(estimator, path) -> None:
         )
     encode = _Encoder()
     params = estimator.get_params(deep=False)
+    if params.get("accelerator") is not None:
+        # a training-time device arrangement, not part of the model: the file
+        # loads as a plain estimator (set accelerator again to train on)
+        params["accelerator"] = None
     fitted = {k: v for k, v in vars(estimator).items() if k not in params and k != "net_"}
     net = estimator.net_
     network = {

@@ -66,6 +66,16 @@ def test_accelerate_on_one_process_trains_the_same_model(Est, accelerator):
     assert clone(accelerated).accelerator is not None
 
 
+def test_an_accelerated_model_saves_in_the_safe_format(accelerator, tmp_path):
+    from sklearn_ae import load
+
+    ae = AutoencoderTransformer(max_iter=3, random_state=0, accelerator=accelerator).fit(X)
+    ae.save(tmp_path / "ae.safetensors")
+    loaded = load(tmp_path / "ae.safetensors")
+    assert loaded.accelerator is None  # a training arrangement, not part of the model
+    np.testing.assert_array_equal(loaded.transform(X), ae.transform(X))
+
+
 def test_accelerator_must_be_an_accelerator():
     with pytest.raises(ValueError, match="accelerate.Accelerator.*str"):
         AutoencoderTransformer(accelerator="gpu").fit(X)

@@ -1,5 +1,6 @@
 """Beyond one process: joblib's dask backend on a local cluster, and Hugging Face Accelerate."""
 
+import os
 import pickle
 import subprocess
 import sys
@@ -122,7 +123,10 @@ def test_two_processes_share_the_batches_and_train_one_model(tmp_path):
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
         "--master_port", "29533", str(script), str(tmp_path),
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    # a CPU run wherever it runs (on a one-GPU machine the second process
+    # would otherwise look for a second GPU)
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     # 1000 rows in batches of 50: 20 batches an epoch, 10 for each process
     assert "process 0 of 2 batches 30" in result.stdout

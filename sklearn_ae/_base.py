@@ -15,6 +15,7 @@ import inspect
 import sys
 import warnings
 from collections import defaultdict
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -450,19 +451,13 @@ class BaseAutoencoder(BaseEstimator):
         if incremental:
             # one epoch on every row given: nothing held out, nothing restored
             stopper = dict(net.callbacks_)["stopping"]
-            saved = (
-                net.train_split,
-                stopper.monitor,
-                stopper.load_best,
-                net.iterator_train__max_rows,
-            )
-            net.train_split, stopper.monitor, stopper.load_best = None, "train_loss", False
-            net.iterator_train__max_rows = None
-            try:
+            with _overriding(
+                (net, "train_split", None),
+                (net, "iterator_train__max_rows", None),
+                (stopper, "monitor", "train_loss"),
+                (stopper, "load_best", False),
+            ):
                 net.partial_fit(table, epochs=1)
-            finally:
-                (net.train_split, stopper.monitor, stopper.load_best) = saved[:3]
-                net.iterator_train__max_rows = saved[3]
             self._early_stopping = False
         else:
             net.partial_fit(table)
@@ -616,15 +611,6 @@ class BaseAutoencoder(BaseEstimator):
         if isinstance(scaler, MinMaxScaler):  # x * s + m = (x + m / s) / (1 / s)
             return Affine(-scaler.min_ / scaler.scale_, 1.0 / scaler.scale_)
         return scaler.transform
-
-    def _scale_rows(self, rows: np.ndarray) -> np.ndarray:
-        """:meth:`_scale` for validated rows, in their dtype, without re-validation."""
-        scaling = self._scaling()
-        if scaling is None:
-            return rows
-        if isinstance(scaling, Affine):
-            return scaling.apply(rows, np.empty(rows.shape, dtype=rows.dtype))
-        return scaling(rows)
 
     def _unscale(self, X: np.ndarray) -> np.ndarray:
         return X if self.scaler_ is None else self.scaler_.inverse_transform(X)
@@ -849,6 +835,22 @@ def lean_net(net: AutoencoderNet, *, keep_optimizer: bool) -> AutoencoderNet:
         optimizer.state = defaultdict(dict)
         lean.optimizer_ = optimizer
     return lean
+
+
+@contextmanager
+def _overriding(*settings):
+    """Set ``(obj, attribute, value)`` triples for a block, then restore the old values.
+
+    An attribute an older pickle lacks is restored as None.
+    """
+    saved = [(obj, name, getattr(obj, name, None)) for obj, name, _ in settings]
+    for obj, name, value in settings:
+        setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        for obj, name, value in saved:
+            setattr(obj, name, value)
 
 
 def _caller_stacklevel() -> int:

@@ -60,22 +60,16 @@ class TensorTable(Dataset):
 
 
 class Affine:
-    """The scaling ``x -> (x - offset) / scale``, in NumPy or in torch on any device.
+    """The scaling ``x -> (x - offset) / scale`` of tensors, in their dtype on their device.
 
-    Both compute in the output's dtype with one subtraction and one (correctly
-    rounded) division, so they agree to the bit.
+    One subtraction and one (correctly rounded) division, as the scalers'
+    own ``transform`` computes in NumPy.
     """
 
     def __init__(self, offset: np.ndarray, scale: np.ndarray) -> None:
         self.offset = np.asarray(offset, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)
         self._cast: dict = {}
-
-    def apply(self, rows: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Scale NumPy ``rows`` into ``out``."""
-        offset, scale = self.offset.astype(out.dtype), self.scale.astype(out.dtype)
-        np.subtract(rows, offset, out=out)
-        return np.divide(out, scale, out=out)
 
     def apply_torch(self, rows: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """Scale a tensor of rows (in its dtype, on its device), into ``out`` if given."""
@@ -101,8 +95,8 @@ class ArrayTable(Dataset):
         Where batches go.
     transform : Affine or callable, default=None
         The estimator's scaling, applied per batch: an :class:`Affine` is
-        computed in place into the batch's buffer; a callable maps NumPy rows
-        to rows. NaN stays NaN and becomes a mask.
+        computed in torch (into the reused buffer, if any); a callable maps
+        NumPy rows to rows. NaN stays NaN and becomes a mask.
     dtype : torch.dtype, default=torch.float32
         dtype of the batches.
     rows : ndarray of int, default=None
@@ -167,20 +161,18 @@ class ArrayTable(Dataset):
     def __getitem__(self, idx):
         positions = self._positions(idx)
         rows = self.X[positions]
-        if callable(self.transform) and not isinstance(self.transform, Affine):
-            rows = self.transform(rows)
-        rows = np.asarray(rows)
-        if not rows.flags.writeable:
-            rows = rows.copy()  # a read-only memmap: torch wants writeable memory
         if isinstance(self.transform, Affine):
+            if not rows.flags.writeable:
+                rows = rows.copy()  # a read-only memmap: torch wants writeable memory
             # scaled in the data's own precision (float64 keeps values near its
             # limits finite), then cast to the network's
             x = torch.from_numpy(rows).to(self._device)
             x = self.transform.apply_torch(x, self._out(x)).to(self.dtype)
         else:
-            x = torch.from_numpy(rows).to(device=self._device, dtype=self.dtype)
-        if not isinstance(self.transform, Affine) and np.may_share_memory(rows, self.X):
-            x = x.clone()  # never hand the caller's own memory to the module
+            if self.transform is not None:
+                rows = self.transform(rows)
+            # a copy: the module never gets the caller's own memory
+            x = torch.tensor(np.asarray(rows), dtype=self.dtype, device=self._device)
         mask = None
         if self.allow_nan:
             missing = torch.isnan(x)

@@ -72,7 +72,7 @@ class _CorruptionMixin:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
                 bounds = np.stack([np.nanmin(X, axis=0), np.nanmax(X, axis=0)])
-            low, high = np.nan_to_num(self._scale_rows(bounds)).astype(np.float32)
+            low, high = np.nan_to_num(self._scale(bounds)).astype(np.float32)
         # a seed of its own, so noise does not move with the shuffling order
         return Corruption(self.noise, self.noise_level, seed + 1, low, high)
 

@@ -124,3 +124,10 @@ def test_dask_ml_incremental_on_a_dask_array():
     for block in np.array_split(X, dX.numblocks[0]):
         by_hand.partial_fit(block)
     np.testing.assert_allclose(local, by_hand.transform(X), rtol=1e-6, atol=1e-6)
+
+
+def test_partial_fit_continues_a_model_pickled_before_max_rows_per_epoch():
+    est = AutoencoderTransformer(max_iter=2, random_state=0).fit(X)
+    del est.net_.iterator_train__max_rows  # nets pickled before the parameter lack it
+    est.partial_fit(X)
+    assert est.n_iter_ == 3

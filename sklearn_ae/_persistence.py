@@ -257,7 +257,10 @@ class _Decoder:
             if dataclasses.is_dataclass(cls):
                 return cls(**state)
             instance = cls.__new__(cls)
-            instance.__dict__.update(state)
+            if "__setstate__" in vars(cls):  # a class's own compact state (TableCodec)
+                instance.__setstate__(state)
+            else:
+                instance.__dict__.update(state)
             return instance
         raise ValueError(f"Unknown entry in the model file: {sorted(obj)}.")
 

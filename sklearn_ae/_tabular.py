@@ -16,6 +16,7 @@ own category.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,6 +59,46 @@ def _kind(series: pd.Series) -> str:
             "supported; convert them to numbers (e.g. days since a date) first."
         )
     return "category"
+
+
+def pruned_knots(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The knots of the piecewise-linear map ``x -> y`` that ``np.interp`` needs.
+
+    A knot inside a run of equal ``y`` values (equal to both neighbours) changes
+    no interpolated value, so it is dropped: the map is unchanged, bit for bit.
+    Columns of repeated values (integers, ratings, pixels) keep a few knots
+    per distinct value instead of the whole grid.
+    """
+    interior = np.zeros(len(y), dtype=bool)
+    interior[1:-1] = (y[1:-1] == y[:-2]) & (y[1:-1] == y[2:])
+    return x[~interior].copy(), y[~interior].copy()
+
+
+def run_starts(table: np.ndarray) -> list[tuple[np.ndarray | None, np.ndarray]]:
+    """Each column of ``table`` as ``(start index, value)`` of its runs of equal values.
+
+    A column with few repeats (where the start indices would cost more than
+    they save) is kept whole, as ``(None, column)``.
+    """
+    out = []
+    for column in table.T:
+        starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+        if 3 * len(starts) >= 2 * len(column):  # 4-byte index + 8-byte value per run
+            out.append((None, column.copy()))
+        else:
+            out.append((starts.astype(np.int32), column[starts].copy()))
+    return out
+
+
+def from_run_starts(runs: list, n_rows: int) -> np.ndarray:
+    """The inverse of :func:`run_starts` (exact)."""
+    table = np.empty((n_rows, len(runs)))
+    for j, (starts, values) in enumerate(runs):
+        if starts is None:
+            table[:, j] = values
+        else:
+            table[:, j] = np.repeat(values, np.diff(np.r_[starts, n_rows]))
+    return table
 
 
 class TableCodec:
@@ -115,6 +156,28 @@ class TableCodec:
                 random_state=self.random_state,
             ).fit(values)
         return self
+
+    # ------------------------------------------------------------- pickle
+    # The quantile table (up to 1000 rows per numeric column) is stored as
+    # runs of equal values: exact, and far smaller for columns that repeat
+    # values. Both pickle and the safe format go through this pair.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        quantiles = state.get("quantiles_")
+        if quantiles is not None and hasattr(quantiles, "quantiles_"):
+            quantiles = copy.copy(quantiles)
+            table = quantiles.__dict__.pop("quantiles_")
+            state["quantiles_"] = quantiles
+            state["quantile_runs_"] = (table.shape[0], run_starts(table))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        runs = state.pop("quantile_runs_", None)
+        self.__dict__.update(state)
+        if runs is not None:
+            n_rows, columns = runs
+            self.quantiles_.quantiles_ = from_run_starts(columns, n_rows)
 
     def _numeric_values(self, X: pd.DataFrame) -> np.ndarray:
         cols = []

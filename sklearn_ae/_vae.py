@@ -21,7 +21,7 @@ from ._data import to_table
 from ._docstrings import fill_docs
 from ._modules import VariationalAdapter, VariationalAutoencoder
 from ._net import LOG_2PI, CriterionSchedule, ELBOLoss, linear_warmup
-from ._tabular import TableCodec
+from ._tabular import TableCodec, pruned_knots
 
 #: Monte Carlo draws of z for the reconstruction term of the ELBO in score_samples.
 ELBO_DRAWS = 8
@@ -131,9 +131,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         factor ``(n_classes, n_components_, n_components_)`` of each class's
         aggregate posterior, from which :meth:`sample` draws codes.
 
-    marginal_quantiles_ : tuple of two ndarrays of shape (n_quantiles, n_numeric) or None
-        Generated and training quantiles of each numeric column (in the
-        quantile-normal space) used by ``calibrate_marginals``, else None.
+    marginal_quantiles_ : list of (ndarray, ndarray) or None
+        For each numeric column, its generated and training quantiles (in the
+        quantile-normal space) on a shared probability grid, used by
+        ``calibrate_marginals``, else None. Grid points inside a run of equal
+        training quantiles are left out: they change no calibrated value.
 
     category_offsets_ : ndarray of shape (n_encoded,) or None
         Logit offsets of the categorical outputs used by
@@ -460,10 +462,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             )
             if round_ == 0 and n_numeric:
                 probs = np.linspace(0, 1, min(CALIBRATION_QUANTILES, len(X_enc) + 1))
-                self.marginal_quantiles_ = (
-                    np.quantile(numeric, probs, axis=0),
-                    np.nanquantile(X_enc[:, :n_numeric], probs, axis=0),
-                )
+                generated = np.quantile(numeric, probs, axis=0)
+                observed = np.nanquantile(X_enc[:, :n_numeric], probs, axis=0)
+                self.marginal_quantiles_ = [
+                    pruned_knots(generated[:, j], observed[:, j]) for j in range(n_numeric)
+                ]
             choices = self._blocks_from_raw(raw + offsets, rng)
             for chosen, (_, _, start, stop) in zip(choices, self.scaler_.blocks_, strict=True):
                 generated = np.bincount(chosen, minlength=stop - start) / len(chosen)
@@ -517,11 +520,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         if calibrate and self.category_offsets_ is not None:
             raw = raw + self.category_offsets_
         if calibrate and self.marginal_quantiles_ is not None:
-            generated, observed = self.marginal_quantiles_
             numeric = np.column_stack(
                 [
-                    np.interp(numeric[:, j], generated[:, j], observed[:, j])
-                    for j in range(numeric.shape[1])
+                    np.interp(numeric[:, j], generated, observed)
+                    for j, (generated, observed) in enumerate(self.marginal_quantiles_)
                 ]
             )
         return self.scaler_.decode(numeric, self._blocks_from_raw(raw, rng))

@@ -176,3 +176,26 @@ def test_bad_input_is_named(mixed, rng):
         conditional.inverse_transform(np.zeros((2, conditional.n_components_)))
     with pytest.raises(ValueError, match="continuous"):
         VAEGenerator(**FAST).fit(mixed[["height"]], rng.normal(size=len(mixed)))
+
+
+def test_pruned_calibration_knots_change_no_value():
+    from sklearn_ae._tabular import pruned_knots
+
+    rng = np.random.RandomState(0)
+    generated = np.sort(rng.normal(size=400))
+    observed = np.sort(np.round(rng.normal(size=400)))  # runs of repeated values
+    x, y = pruned_knots(generated, observed)
+    assert len(x) < 40  # two knots per run, not the grid
+    queries = np.r_[rng.normal(scale=3, size=5000), generated]
+    np.testing.assert_array_equal(np.interp(queries, x, y), np.interp(queries, generated, observed))
+
+
+def test_run_starts_round_trip():
+    from sklearn_ae._tabular import from_run_starts, run_starts
+
+    rng = np.random.RandomState(0)
+    table = np.column_stack([np.sort(rng.randint(0, 5, 300)), np.sort(rng.normal(size=300))])
+    runs = run_starts(table.astype(float))
+    assert runs[0][0] is not None and len(runs[0][1]) == 5
+    assert runs[1][0] is None  # no repeats: kept whole
+    np.testing.assert_array_equal(from_run_starts(runs, 300), table)

@@ -144,13 +144,19 @@ def memory_part() -> None:
 
 
 # ------------------------------------------------------------------- speed
-def _best(fn, repeats: int = 5) -> float:
-    times = []
+def _best_of_interleaved(fns, repeats: int = 7) -> list[float]:
+    """Best time of each function, their repeats interleaved (a, b, a, b, ...).
+
+    Interleaving lets a slow spell of a shared machine hit every contender
+    alike instead of whichever happened to run during it.
+    """
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for fn, spent in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - t0)
+    return [min(spent) for spent in times]
 
 
 def speed_part(n: int = 200_000) -> None:
@@ -165,7 +171,8 @@ def speed_part(n: int = 200_000) -> None:
     train = make_rows(20_000, N_FEATURES, seed=1)
     ae = AutoencoderTransformer(max_iter=20, random_state=0).fit(train)
     det = AEOutlierDetector(max_iter=20, random_state=0).fit(train)
-    print(f"inference on {n:,} x {N_FEATURES}, best of 5, torch threads {torch.get_num_threads()}")
+    threads = torch.get_num_threads()
+    print(f"inference on {n:,} x {N_FEATURES}, best of 7 interleaved, torch threads {threads}")
     print(f"{'method':28s}{'ours s':>9s}{'torch loop s':>14s}{'ratio':>8s}")
     for dtype in (np.float32, np.float64):
         X = X32.astype(dtype)
@@ -189,7 +196,7 @@ def speed_part(n: int = 200_000) -> None:
                         x = scaling.apply_torch(rows[start : start + INFERENCE_BATCH_SIZE])
                         plain(module, x, stats)
 
-            t_ours, t_loop = _best(lambda ours=ours, X=X: ours(X)), _best(loop)
+            t_ours, t_loop = _best_of_interleaved([lambda ours=ours, X=X: ours(X), loop])
             label = f"{name} ({np.dtype(dtype).name})"
             print(f"{label:28s}{t_ours:9.3f}{t_loop:14.3f}{t_ours / t_loop:8.2f}", flush=True)
 

@@ -26,7 +26,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, ProgressBar
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 from skorch.utils import noop
@@ -41,7 +41,13 @@ from ._modules import (
     init_parameters,
     isolated_global_rng,
 )
-from ._net import AcceleratedAutoencoderNet, AutoencoderNet, DivergenceGuard, ReconstructionLoss
+from ._net import (
+    AcceleratedAutoencoderNet,
+    AutoencoderNet,
+    DivergenceGuard,
+    PlateauStopping,
+    ReconstructionLoss,
+)
 from ._scaling import StableScaler
 
 OPTIMIZERS = {
@@ -69,6 +75,11 @@ AUTO_MIN_VALIDATION_ROWS = 20
 
 #: Rows per batch at inference (no gradients, so larger than in training).
 INFERENCE_BATCH_SIZE = 4096
+
+#: On tables larger than ``max_rows_per_epoch`` (an epoch is then a sample of
+#: the rows, at a fixed cost), a plateau of the held-out loss first divides
+#: the learning rate by 5, this many times, before the fit stops.
+CAPPED_LR_DROPS = 2
 
 
 def resolve_device(device) -> torch.device:
@@ -474,17 +485,20 @@ class BaseAutoencoder(BaseEstimator):
         else:
             batch_size = min(self.batch_size, n_samples)
         sink = print if self.verbose else noop
+        cap = self.max_rows_per_epoch
+        capped = cap is not None and n_samples > cap
         callbacks = [
             ("divergence", DivergenceGuard()),
             (
                 "stopping",
-                EarlyStopping(
+                PlateauStopping(
                     monitor="valid_loss" if self._early_stopping else "train_loss",
                     patience=self.n_iter_no_change,
                     threshold=self.tol,
                     threshold_mode="abs",
                     load_best=self._early_stopping,
                     sink=sink,
+                    lr_drops=CAPPED_LR_DROPS if capped and self._early_stopping else 0,
                 ),
             ),
             *self._extra_callbacks(),
@@ -494,7 +508,6 @@ class BaseAutoencoder(BaseEstimator):
             callbacks.append(("progress", ProgressBar()))
         optimizer = OPTIMIZERS[self.optimizer][0]
         extra = {**optimizer_kwargs(self.optimizer, device), **self._optimizer_params(optimizer)}
-        cap = self.max_rows_per_epoch
         split = None
         if self._early_stopping:
             split = HoldoutSplit(self.validation_fraction, seed, None if cap is None else cap // 5)

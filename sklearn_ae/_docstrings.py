@@ -73,8 +73,11 @@ _training = """alpha : float, default=1e-4
         epoch (so every row is used before any is used twice), and at most
         a fifth of it is held out for early stopping. The stopping rule then
         checks progress at a fixed cost, and fit time stops growing with the
-        rows once the model has converged. None makes every epoch a full
-        pass. ``partial_fit`` always makes one full pass over its rows.
+        rows once the model has converged. On such tables a plateau of the
+        held-out loss first restores the best weights and divides the
+        learning rate by 5, twice, before training stops. None makes every
+        epoch a full pass. ``partial_fit`` always makes one full pass over
+        its rows.
 
     shuffle : bool, default=True
         Reshuffle the rows at every epoch.

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.hf import AccelerateMixin
 from torch import nn
 
@@ -225,6 +225,46 @@ class DivergenceGuard(Callback):
             raise FloatingPointError(
                 f"The training loss rose from {start:.3g} at the start to {loss:.3g}: "
                 "the fit diverged. " + DIVERGENCE_ADVICE
+            )
+
+
+class PlateauStopping(EarlyStopping):
+    """skorch's early stopping, with ``lr_drops`` learning-rate drops before it stops.
+
+    When the monitored loss has not improved by ``threshold`` for
+    ``patience`` epochs and drops remain, the best weights are restored (with
+    ``load_best``), every learning rate is multiplied by ``lr_factor`` and
+    the count starts again; with none left, training stops as in skorch.
+    """
+
+    def __init__(self, *args, lr_drops: int = 0, lr_factor: float = 0.2, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lr_drops = lr_drops
+        self.lr_factor = lr_factor
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.drops_left_ = self.lr_drops
+
+    def on_epoch_end(self, net, **kwargs):
+        stopping = self.misses_ + 1 == self.patience and not self._is_score_improved(
+            net.history[-1, self.monitor]
+        )
+        if not (stopping and getattr(self, "drops_left_", 0)):
+            super().on_epoch_end(net, **kwargs)
+            return
+        # the epoch at which skorch would stop: drop the learning rate instead
+        self.drops_left_ -= 1
+        self.misses_ = 0
+        if self.load_best and getattr(self, "best_model_weights_", None) is not None:
+            net.module_.load_state_dict(self.best_model_weights_)
+        for group in net.optimizer_.param_groups:
+            group["lr"] *= self.lr_factor
+        if net.verbose:
+            self._sink(
+                f"{self.monitor} has not improved in the last {self.patience} epochs: "
+                f"learning rate x{self.lr_factor}, {self.drops_left_} drop(s) left.",
+                verbose=net.verbose,
             )
 
 

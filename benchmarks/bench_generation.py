@@ -2,7 +2,7 @@
 
 Real mixed-type tables built offline from scikit-learn's bundled data (a few
 numeric columns binned into categories, the target kept as a column). For
-each table and seed: an 80/20 split; every generator is fitted on the 80%
+each table and seed: a 70/30 split; every generator is fitted on the 70%
 and samples as many rows. Reported per generator:
 
 - SDMetrics Quality Score and its two properties, Column Shapes and Column
@@ -10,8 +10,11 @@ and samples as many rows. Reported per generator:
 - SDMetrics LogisticDetection (1 is best), and the ROC-AUC of a logistic and
   a gradient-boosting real-vs-synthetic classifier (3-fold CV; 0.5 is best);
 - train-on-synthetic, test-on-real: a gradient-boosting model of the target
-  fitted on synthetic rows and scored on the real 20% (accuracy or R2), next
-  to the same model fitted on the real 80% (TRTR);
+  fitted on synthetic rows and scored on the real 30% (accuracy or R2), next
+  to the same model fitted on the real 70% (TRTR);
+- privacy: SDMetrics DCROverfittingProtection with the held-out 30% as its
+  validation rows (1 is best: synthetic rows are no closer to the training
+  rows than to rows the generator never saw);
 - fit seconds.
 
 "independent" samples every column from its own real marginal: the floor
@@ -186,7 +189,7 @@ def utility(train, test, target, task, seed) -> float:
 
 def evaluate(real, synthetic, test, target, task, seed) -> dict:
     from sdmetrics.reports.single_table import QualityReport
-    from sdmetrics.single_table import LogisticDetection
+    from sdmetrics.single_table import DCROverfittingProtection, LogisticDetection
 
     metadata = sdtypes(real)
     report = QualityReport()
@@ -201,6 +204,13 @@ def evaluate(real, synthetic, test, target, task, seed) -> dict:
         "auc_gb": detection_auc(real, synthetic, HistGradientBoostingClassifier(random_state=0)),
         "tstr": utility(synthetic, test, target, task, seed),
         "trtr": utility(real, test, target, task, seed),
+        "dcr": DCROverfittingProtection.compute(
+            real_training_data=real,
+            synthetic_data=synthetic,
+            real_validation_data=test,
+            metadata=metadata,
+            table_name=None,
+        ),
     }
 
 
@@ -212,7 +222,7 @@ def run(seeds=(0, 1, 2), names=None):
             continue
         for seed in seeds:
             stratify = df[target] if task == "classification" else None
-            train, test = train_test_split(df, test_size=0.2, random_state=seed, stratify=stratify)
+            train, test = train_test_split(df, test_size=0.3, random_state=seed, stratify=stratify)
             train, test = train.reset_index(drop=True), test.reset_index(drop=True)
             for gen_name, gen in generators().items():
                 start = time.perf_counter()
@@ -238,7 +248,18 @@ def run(seeds=(0, 1, 2), names=None):
 
 
 def report(results: pd.DataFrame) -> None:
-    cols = ["quality", "shapes", "pairs", "logdet", "auc_lr", "auc_gb", "tstr", "trtr", "fit_s"]
+    cols = [
+        "quality",
+        "shapes",
+        "pairs",
+        "logdet",
+        "auc_lr",
+        "auc_gb",
+        "tstr",
+        "trtr",
+        "dcr",
+        "fit_s",
+    ]
     table = results.groupby(["table", "generator"], sort=False)[cols].mean()
     with pd.option_context("display.width", 250, "display.precision", 3, "display.max_columns", 20):
         print(table)

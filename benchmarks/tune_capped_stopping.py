@@ -41,6 +41,7 @@ VARIANTS = {
     "drops1": (1, {}),
     "drops2": (2, {}),
     "pat20": (0, {"n_iter_no_change": 20}),
+    "drops2_pat20": (2, {"n_iter_no_change": 20}),
     "ref": (0, {"max_iter": 1000, "tol": 0.0, "n_iter_no_change": 30}),
 }
 

@@ -520,10 +520,13 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         if calibrate and self.category_offsets_ is not None:
             raw = raw + self.category_offsets_
         if calibrate and self.marginal_quantiles_ is not None:
+            knots = self.marginal_quantiles_
+            if isinstance(knots, tuple):  # two whole grids: a model saved before they were pruned
+                knots = list(zip(knots[0].T, knots[1].T, strict=True))
             numeric = np.column_stack(
                 [
                     np.interp(numeric[:, j], generated, observed)
-                    for j, (generated, observed) in enumerate(self.marginal_quantiles_)
+                    for j, (generated, observed) in enumerate(knots)
                 ]
             )
         return self.scaler_.decode(numeric, self._blocks_from_raw(raw, rng))

@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_ae import VAEGenerator
+from sklearn_ae._tabular import pruned_knots
 
 FAST = dict(hidden_layer_sizes=(32,), max_iter=40, random_state=0, device="cpu")
 
@@ -199,3 +200,19 @@ def test_run_starts_round_trip():
     assert runs[0][0] is not None and len(runs[0][1]) == 5
     assert runs[1][0] is None  # no repeats: kept whole
     np.testing.assert_array_equal(from_run_starts(runs, 300), table)
+
+
+def test_a_model_saved_with_whole_calibration_grids_still_samples():
+    # models saved before the grids were pruned hold two (n_grid, n_numeric) arrays
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data[:, :4]
+    vae = VAEGenerator(max_iter=2, random_state=0).fit(X)
+    grid = np.linspace(-3, 3, 50)
+    whole = (np.column_stack([grid] * 4), np.column_stack([np.round(grid)] * 4))
+    vae.marginal_quantiles_ = whole
+    legacy = vae.sample(200, random_state=0)
+    vae.marginal_quantiles_ = [
+        pruned_knots(g, o) for g, o in zip(whole[0].T, whole[1].T, strict=True)
+    ]
+    np.testing.assert_array_equal(vae.sample(200, random_state=0), legacy)

@@ -68,7 +68,7 @@ def load_tables() -> dict[str, tuple[pd.DataFrame, str, str]]:
     dd["target"] = dd["target"].round().astype(int)
     wine = load_wine(as_frame=True)
     dw = wine.data.copy()
-    dw["alcohol"] = _bin(dw["alcohol"])
+    dw["alcohol"] = _bin(dw["alcohol"], ("low", "mid", "high"))  # as in the gallery example
     dw["cultivar"] = np.array(["a", "b", "c"])[wine.target]
     return {
         "breast_cancer": (df, "diagnosis", "classification"),

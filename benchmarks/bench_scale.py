@@ -144,7 +144,7 @@ def memory_part() -> None:
 
 
 # ------------------------------------------------------------------- speed
-def _best_of_interleaved(fns, repeats: int = 7) -> list[float]:
+def _best_of_interleaved(fns, repeats: int = 15) -> list[float]:
     """Best time of each function, their repeats interleaved (a, b, a, b, ...).
 
     Interleaving lets a slow spell of a shared machine hit every contender
@@ -172,7 +172,7 @@ def speed_part(n: int = 200_000) -> None:
     ae = AutoencoderTransformer(max_iter=20, random_state=0).fit(train)
     det = AEOutlierDetector(max_iter=20, random_state=0).fit(train)
     threads = torch.get_num_threads()
-    print(f"inference on {n:,} x {N_FEATURES}, best of 7 interleaved, torch threads {threads}")
+    print(f"inference on {n:,} x {N_FEATURES}, best of 15 interleaved, torch threads {threads}")
     print(f"{'method':28s}{'ours s':>9s}{'torch loop s':>14s}{'ratio':>8s}")
     for dtype in (np.float32, np.float64):
         X = X32.astype(dtype)

@@ -42,6 +42,8 @@ VARIANTS = {
     "drops2": (2, {}),
     "pat20": (0, {"n_iter_no_change": 20}),
     "drops2_pat20": (2, {"n_iter_no_change": 20}),
+    "drops2_pat20_iter400": (2, {"n_iter_no_change": 20, "max_iter": 400}),
+    "halve3": (3, {}),
     "ref": (0, {"max_iter": 1000, "tol": 0.0, "n_iter_no_change": 30}),
 }
 
@@ -50,14 +52,26 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variant", choices=sorted(VARIANTS))
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--verbose", type=int, default=0)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (1 when running variants side by side)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     drops, params = VARIANTS[args.variant]
     base.CAPPED_LR_DROPS = drops
+    base.CAPPED_LR_FACTOR = 0.5 if args.variant.startswith("halve") else 0.2
     X = make_rows(args.rows, 50, seed=1)
     held_out = make_rows(20_000, 50, seed=98)
     t0 = time.perf_counter()
-    ae = AutoencoderTransformer(random_state=0, **params).fit(X)
+    ae = AutoencoderTransformer(random_state=0, verbose=args.verbose, **params).fit(X)
     print(
         f"{args.variant} {args.rows} rows: {time.perf_counter() - t0:.1f} s, "
         f"{ae.n_iter_} epochs, held-out error {_held_out_error(ae, held_out):.4f}"

@@ -80,6 +80,7 @@ INFERENCE_BATCH_SIZE = 4096
 #: the rows, at a fixed cost), a plateau of the held-out loss first divides
 #: the learning rate by 5, this many times, before the fit stops.
 CAPPED_LR_DROPS = 2
+CAPPED_LR_FACTOR = 0.2
 
 
 def resolve_device(device) -> torch.device:
@@ -499,6 +500,7 @@ class BaseAutoencoder(BaseEstimator):
                     load_best=self._early_stopping,
                     sink=sink,
                     lr_drops=CAPPED_LR_DROPS if capped and self._early_stopping else 0,
+                    lr_factor=CAPPED_LR_FACTOR,
                 ),
             ),
             *self._extra_callbacks(),

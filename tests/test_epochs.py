@@ -33,16 +33,16 @@ def _ids(n):
     return np.column_stack([np.arange(n, dtype=float), rng.normal(size=(n, 3))])
 
 
+def _watched_fit(n_rows, **params):
+    """AutoencoderTransformer fitted on ``_ids(n_rows)`` with a RowsSeen callback."""
+    est = AutoencoderTransformer(random_state=0, callbacks=[("rows", RowsSeen())], **params)
+    return est.fit(_ids(n_rows))
+
+
 def test_an_epoch_is_max_rows_continuing_through_one_order():
-    est = AutoencoderTransformer(
-        max_rows_per_epoch=100,
-        early_stopping=False,
-        batch_size=25,
-        max_iter=6,
-        tol=0.0,
-        random_state=0,
-        callbacks=[("rows", RowsSeen())],
-    ).fit(_ids(500))
+    est = _watched_fit(
+        500, max_rows_per_epoch=100, early_stopping=False, batch_size=25, max_iter=6, tol=0.0
+    )
     epochs = _seen(est, "train")
     assert [len(e) for e in epochs] == [100] * 6
     # epochs 1-5 together are one pass: every row once before any twice
@@ -51,24 +51,12 @@ def test_an_epoch_is_max_rows_continuing_through_one_order():
 
 
 def test_without_the_cap_every_epoch_is_a_full_pass():
-    est = AutoencoderTransformer(
-        max_rows_per_epoch=None,
-        early_stopping=False,
-        max_iter=2,
-        random_state=0,
-        callbacks=[("rows", RowsSeen())],
-    ).fit(_ids(500))
+    est = _watched_fit(500, max_rows_per_epoch=None, early_stopping=False, max_iter=2)
     assert [len(np.unique(e)) for e in _seen(est, "train")] == [500, 500]
 
 
 def test_the_held_out_rows_are_capped_at_a_fifth_of_an_epoch():
-    est = AutoencoderTransformer(
-        max_rows_per_epoch=100,
-        validation_fraction=0.5,
-        max_iter=3,
-        random_state=0,
-        callbacks=[("rows", RowsSeen())],
-    ).fit(_ids(1000))
+    est = _watched_fit(1000, max_rows_per_epoch=100, validation_fraction=0.5, max_iter=3)
     valid = _seen(est, "valid")
     assert [len(v) for v in valid] == [20] * 3
     # the same rows every epoch, never trained on

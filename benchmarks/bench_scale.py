@@ -236,13 +236,10 @@ def rows_part(sizes, full_pass_sizes=(100_000,), fits=("ours", "reference"), dev
             t0 = time.perf_counter()
             # converged reference: stop only after 30 epochs without any
             # improvement, at a constant learning rate (no drops at plateaus)
-            drops, base.CAPPED_LR_DROPS = base.CAPPED_LR_DROPS, 0
-            try:
+            with base._overriding((base, "CAPPED_LR_DROPS", 0)):
                 ref = AutoencoderTransformer(
                     random_state=0, max_iter=1000, tol=0.0, n_iter_no_change=30, device=device
                 ).fit(X)
-            finally:
-                base.CAPPED_LR_DROPS = drops
             t_ref, n_ref = time.perf_counter() - t0, ref.n_iter_
             ref_err = _held_out_error(ref, held_out)
         # as many components as the default code (n_components=2)

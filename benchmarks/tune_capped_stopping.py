@@ -45,15 +45,19 @@ from bench_scale import _held_out_error, make_rows  # noqa: E402
 import sklearn_ae._base as base  # noqa: E402
 from sklearn_ae import AutoencoderTransformer  # noqa: E402
 
+#: name -> (module constants of ``sklearn_ae._base`` to override, estimator params)
 VARIANTS = {
-    "drops0": (0, {}),
-    "drops1": (1, {}),
-    "drops2": (2, {}),
-    "pat20": (0, {"n_iter_no_change": 20}),
-    "drops2_pat20": (2, {"n_iter_no_change": 20}),
-    "drops2_pat20_iter400": (2, {"n_iter_no_change": 20, "max_iter": 400}),
-    "halve3": (3, {}),
-    "ref": (0, {"max_iter": 1000, "tol": 0.0, "n_iter_no_change": 30}),
+    "drops0": ({"CAPPED_LR_DROPS": 0}, {}),
+    "drops1": ({"CAPPED_LR_DROPS": 1}, {}),
+    "drops2": ({"CAPPED_LR_DROPS": 2}, {}),
+    "pat20": ({"CAPPED_LR_DROPS": 0}, {"n_iter_no_change": 20}),
+    "drops2_pat20": ({"CAPPED_LR_DROPS": 2}, {"n_iter_no_change": 20}),
+    "drops2_pat20_iter400": (
+        {"CAPPED_LR_DROPS": 2},
+        {"n_iter_no_change": 20, "max_iter": 400},
+    ),
+    "halve3": ({"CAPPED_LR_DROPS": 3, "CAPPED_LR_FACTOR": 0.5}, {}),
+    "ref": ({"CAPPED_LR_DROPS": 0}, {"max_iter": 1000, "tol": 0.0, "n_iter_no_change": 30}),
 }
 
 
@@ -74,13 +78,12 @@ def main(argv=None) -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-    drops, params = VARIANTS[args.variant]
-    base.CAPPED_LR_DROPS = drops
-    base.CAPPED_LR_FACTOR = 0.5 if args.variant.startswith("halve") else 0.2
+    constants, params = VARIANTS[args.variant]
     X = make_rows(args.rows, 50, seed=1)
     held_out = make_rows(20_000, 50, seed=98)
     t0 = time.perf_counter()
-    ae = AutoencoderTransformer(random_state=0, verbose=args.verbose, **params).fit(X)
+    with base._overriding(*((base, name, value) for name, value in constants.items())):
+        ae = AutoencoderTransformer(random_state=0, verbose=args.verbose, **params).fit(X)
     print(
         f"{args.variant} {args.rows} rows: {time.perf_counter() - t0:.1f} s, "
         f"{ae.n_iter_} epochs, held-out error {_held_out_error(ae, held_out):.4f}"

@@ -9,7 +9,7 @@ from ._base import BaseAutoencoder
 from ._docstrings import fill_docs
 
 
-@fill_docs(hidden="(128, 64)", max_iter="200", early_stopping='"auto"', loss='"huber"')
+@fill_docs(hidden="(128, 64)", auto_max_iter="200", early_stopping='"auto"', loss='"huber"')
 class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
     """Autoencoder for dimensionality reduction, trained with skorch.
 
@@ -89,13 +89,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         optimizer_params=None,
         learning_rate_init=1e-3,
         batch_size="auto",
-        max_iter=200,
+        max_iter="auto",
         max_rows_per_epoch=50_000,
         shuffle=True,
         tol=1e-4,
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         callbacks=None,
         loss="huber",
         standardize=True,

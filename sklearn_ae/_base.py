@@ -82,6 +82,12 @@ INFERENCE_BATCH_SIZE = 4096
 CAPPED_LR_DROPS = 2
 CAPPED_LR_FACTOR = 0.2
 
+#: ``max_iter="auto"`` and ``n_iter_no_change="auto"`` on those tables: this
+#: many times the estimator's own defaults (``_auto_max_iter`` epochs, a
+#: patience of ``AUTO_N_ITER_NO_CHANGE``), the time the drops need to pay off.
+CAPPED_BUDGET_FACTOR = 2
+AUTO_N_ITER_NO_CHANGE = 10
+
 
 def resolve_device(device) -> torch.device:
     """Turn the ``device`` parameter into a concrete, available torch device."""
@@ -134,13 +140,13 @@ class BaseAutoencoder(BaseEstimator):
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_rows_per_epoch": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions({"mse", "bce", "huber"})],
         "standardize": ["boolean"],
         "sparsity": [Interval(Real, 0, None, closed="left")],
@@ -161,6 +167,9 @@ class BaseAutoencoder(BaseEstimator):
     #: Whether reaching ``max_iter`` before ``tol`` is met warrants a
     #: ConvergenceWarning (False where ``max_iter`` is a training budget).
     _warn_unconverged = True
+
+    #: What ``max_iter="auto"`` stands for on tables within ``max_rows_per_epoch``.
+    _auto_max_iter = 200
 
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
@@ -330,8 +339,26 @@ class BaseAutoencoder(BaseEstimator):
                 return table.resident()
         return table
 
-    def _extra_callbacks(self) -> list:
+    def _extra_callbacks(self, max_epochs: int) -> list:
         return []
+
+    def _stopping_budget(self, n_samples: int) -> tuple[int, int, bool]:
+        """``(max_iter, n_iter_no_change, capped)`` for a fit on ``n_samples`` rows.
+
+        ``capped`` says that epochs are samples of ``max_rows_per_epoch`` rows
+        and the held-out loss is watched, so plateaus first drop the learning
+        rate; "auto" is then ``CAPPED_BUDGET_FACTOR`` times the estimator's
+        defaults, and otherwise the defaults themselves.
+        """
+        cap = self.max_rows_per_epoch
+        capped = cap is not None and n_samples > cap and bool(self._early_stopping)
+        factor = CAPPED_BUDGET_FACTOR if capped else 1
+        max_iter, patience = self.max_iter, self.n_iter_no_change
+        if isinstance(max_iter, str):
+            max_iter = factor * self._auto_max_iter
+        if isinstance(patience, str):
+            patience = factor * AUTO_N_ITER_NO_CHANGE
+        return int(max_iter), int(patience), capped
 
     def _encode_target(self, y, *, fitting: bool):
         """Per-row labels for conditional models; ``None`` means unused."""
@@ -487,23 +514,23 @@ class BaseAutoencoder(BaseEstimator):
             batch_size = min(self.batch_size, n_samples)
         sink = print if self.verbose else noop
         cap = self.max_rows_per_epoch
-        capped = cap is not None and n_samples > cap
+        max_epochs, patience, capped = self._stopping_budget(n_samples)
         callbacks = [
             ("divergence", DivergenceGuard()),
             (
                 "stopping",
                 PlateauStopping(
                     monitor="valid_loss" if self._early_stopping else "train_loss",
-                    patience=self.n_iter_no_change,
+                    patience=patience,
                     threshold=self.tol,
                     threshold_mode="abs",
                     load_best=self._early_stopping,
                     sink=sink,
-                    lr_drops=CAPPED_LR_DROPS if capped and self._early_stopping else 0,
+                    lr_drops=CAPPED_LR_DROPS if capped else 0,
                     lr_factor=CAPPED_LR_FACTOR,
                 ),
             ),
-            *self._extra_callbacks(),
+            *self._extra_callbacks(max_epochs),
             *self._user_callbacks(),
         ]
         if self.verbose >= 2:
@@ -532,7 +559,7 @@ class BaseAutoencoder(BaseEstimator):
             criterion=self._build_criterion(),
             optimizer=optimizer,
             lr=self.learning_rate_init,
-            max_epochs=self.max_iter,
+            max_epochs=max_epochs,
             batch_size=batch_size,
             iterator_train=BatchIterator,
             iterator_train__shuffle=self.shuffle,
@@ -605,7 +632,7 @@ class BaseAutoencoder(BaseEstimator):
             self.best_loss_ = float(np.min(self.loss_curve_))
         if warn and self._warn_unconverged and stopper.misses_ < stopper.patience:
             warnings.warn(
-                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
+                f"{type(self).__name__}: maximum iterations ({self.net_.max_epochs}) reached "
                 "and the optimization hasn't converged yet (the loss still improved by "
                 "more than tol).",
                 ConvergenceWarning,

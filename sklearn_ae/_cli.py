@@ -544,7 +544,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--max-iter",
             type=int,
             metavar="N",
-            help=f"training epochs at most (default {epochs}, {estimator}'s)",
+            help=f"training epochs at most (default {epochs}, {estimator}'s"
+            + (")" if name == "outliers" else f", {2 * epochs} on tables over 50,000 rows)"),
         )
         cmd.add_argument(
             "--hidden",

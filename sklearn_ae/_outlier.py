@@ -63,7 +63,14 @@ def _scores(module, x, residual_scale, code_mean, code_precision, distance_scale
     return -(raw / distance_scale).mean(dim=1).sum(dim=1)
 
 
-@fill_docs(hidden="(64, 32)", max_iter="20", early_stopping="False", loss='"mse"', batch_size="64")
+@fill_docs(
+    hidden="(64, 32)",
+    max_iter="20",
+    auto_max_iter="20",
+    early_stopping="False",
+    loss='"mse"',
+    batch_size="64",
+)
 class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """Unsupervised outlier detection with an ensemble of autoencoders.
 
@@ -184,6 +191,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     """
 
     _warn_unconverged = False  # max_iter is a training budget here
+    _auto_max_iter = 20
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
@@ -215,7 +223,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         tol=1e-4,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         callbacks=None,
         loss="mse",
         standardize=True,
@@ -277,10 +285,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def _build_criterion(self):
         return ReconstructionLoss(self.loss, self.sparsity, self.contractive, self.trim_fraction)
 
-    def _extra_callbacks(self) -> list:
+    def _extra_callbacks(self, max_epochs: int) -> list:
         if self.trim_fraction == 0:
             return []
-        warmup = max(1, self.max_iter // 3)
+        warmup = max(1, max_epochs // 3)
         return [("trim", CriterionSchedule("trimming", partial(after_warmup, warmup)))]
 
     # ------------------------------------------------------------------ fit

@@ -38,7 +38,7 @@ CALIBRATION_ROUNDS = 3
 
 @fill_docs(
     hidden="(128, 128)",
-    max_iter="300",
+    auto_max_iter="300",
     early_stopping='"auto"',
     loss='"mse"',
     batch_size="500",
@@ -182,6 +182,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     """
 
     _warn_unconverged = False  # max_iter is a training budget
+    _auto_max_iter = 300
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
@@ -214,13 +215,13 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         optimizer_params=None,
         learning_rate_init=2e-3,
         batch_size=500,
-        max_iter=300,
+        max_iter="auto",
         max_rows_per_epoch=50_000,
         shuffle=True,
         tol=1e-4,
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         callbacks=None,
         warm_start=False,
         random_state=None,
@@ -388,7 +389,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         blocks = [(start, stop) for _, _, start, stop in self.scaler_.blocks_]
         return ELBOLoss(self.scaler_.n_numeric_, blocks, self.beta)
 
-    def _extra_callbacks(self) -> list:
+    def _extra_callbacks(self, max_epochs: int) -> list:
         schedule = partial(linear_warmup, self.kl_warmup, self.beta)
         return [("kl_warmup", CriterionSchedule("kl_weight", schedule))]
 

@@ -116,3 +116,32 @@ def test_verbose_says_when_the_learning_rate_drops(capsys):
     ).fit(_ids(400))
     out = capsys.readouterr().out
     assert out.count("learning rate x0.2") == 2
+
+
+@pytest.mark.parametrize(
+    "n_rows, params, budget",
+    [
+        (400, {}, (400, 20)),  # capped, held-out loss watched: twice the defaults
+        (60, {}, (200, 10)),  # within the cap
+        (400, {"early_stopping": False}, (200, 10)),  # capped, but no drops
+        (400, {"max_iter": 7, "n_iter_no_change": 3}, (7, 3)),  # set values are kept
+    ],
+)
+def test_auto_budget_doubles_on_capped_tables_only(n_rows, params, budget):
+    est = AutoencoderTransformer(max_rows_per_epoch=64, random_state=0, **params)
+    est._early_stopping = est._resolve_early_stopping(n_rows)
+    assert est._stopping_budget(n_rows)[:2] == budget
+    if "max_iter" in params:
+        est.fit(_ids(n_rows))
+        assert est.net_.max_epochs == 7
+        assert dict(est.net_.callbacks_)["stopping"].patience == 3
+
+
+def test_auto_budget_reaches_the_network():
+    from sklearn_ae import VAEGenerator
+
+    est = VAEGenerator(max_rows_per_epoch=64, random_state=0)
+    est.set_params(max_iter="auto", n_iter_no_change="auto", tol=1e9)
+    est.fit(_ids(400))
+    assert est.net_.max_epochs == 600  # the VAE's own 300, doubled
+    assert dict(est.net_.callbacks_)["stopping"].patience == 20

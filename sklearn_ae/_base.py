@@ -168,6 +168,14 @@ class BaseAutoencoder(BaseEstimator):
     #: ConvergenceWarning (False where ``max_iter`` is a training budget).
     _warn_unconverged = True
 
+    #: Whether the built-in network adds linear maps around its hidden layers
+    #: (see :class:`~sklearn_ae._modules.Autoencoder`).
+    _shortcut = False
+
+    #: Whether plateaus of the held-out loss drop the learning rate on tables
+    #: within ``max_rows_per_epoch`` too (as on larger ones).
+    _drops_on_every_table = False
+
     #: What ``max_iter="auto"`` stands for on tables within ``max_rows_per_epoch``.
     _auto_max_iter = 200
 
@@ -317,6 +325,7 @@ class BaseAutoencoder(BaseEstimator):
             batch_norm=self.batch_norm,
             mask_input=self._allow_nan,
             sigmoid_output=self.loss == "bce",
+            shortcut=self._shortcut,
         )
 
     def _build_criterion(self) -> torch.nn.Module:
@@ -343,22 +352,25 @@ class BaseAutoencoder(BaseEstimator):
         return []
 
     def _stopping_budget(self, n_samples: int) -> tuple[int, int, bool]:
-        """``(max_iter, n_iter_no_change, capped)`` for a fit on ``n_samples`` rows.
+        """``(max_iter, n_iter_no_change, drops)`` for a fit on ``n_samples`` rows.
 
-        ``capped`` says that epochs are samples of ``max_rows_per_epoch`` rows
-        and the held-out loss is watched, so plateaus first drop the learning
-        rate; "auto" is then ``CAPPED_BUDGET_FACTOR`` times the estimator's
-        defaults, and otherwise the defaults themselves.
+        ``drops`` says that plateaus of the held-out loss first drop the
+        learning rate: with early stopping, on tables larger than
+        ``max_rows_per_epoch`` (whose epochs are samples) or on every table
+        where the estimator says so (``_drops_on_every_table``). "auto" is
+        then ``CAPPED_BUDGET_FACTOR`` times the estimator's defaults, and
+        otherwise the defaults themselves.
         """
         cap = self.max_rows_per_epoch
-        capped = cap is not None and n_samples > cap and bool(self._early_stopping)
-        factor = CAPPED_BUDGET_FACTOR if capped else 1
+        capped = cap is not None and n_samples > cap
+        drops = (capped or self._drops_on_every_table) and bool(self._early_stopping)
+        factor = CAPPED_BUDGET_FACTOR if drops else 1
         max_iter, patience = self.max_iter, self.n_iter_no_change
         if isinstance(max_iter, str):
             max_iter = factor * self._auto_max_iter
         if isinstance(patience, str):
             patience = factor * AUTO_N_ITER_NO_CHANGE
-        return int(max_iter), int(patience), capped
+        return int(max_iter), int(patience), drops
 
     def _encode_target(self, y, *, fitting: bool):
         """Per-row labels for conditional models; ``None`` means unused."""
@@ -514,7 +526,7 @@ class BaseAutoencoder(BaseEstimator):
             batch_size = min(self.batch_size, n_samples)
         sink = print if self.verbose else noop
         cap = self.max_rows_per_epoch
-        max_epochs, patience, capped = self._stopping_budget(n_samples)
+        max_epochs, patience, drops = self._stopping_budget(n_samples)
         callbacks = [
             ("divergence", DivergenceGuard()),
             (
@@ -526,7 +538,7 @@ class BaseAutoencoder(BaseEstimator):
                     threshold_mode="abs",
                     load_best=self._early_stopping,
                     sink=sink,
-                    lr_drops=CAPPED_LR_DROPS if capped else 0,
+                    lr_drops=CAPPED_LR_DROPS if drops else 0,
                     lr_factor=CAPPED_LR_FACTOR,
                 ),
             ),

@@ -67,8 +67,8 @@ _training = """alpha : float, default=1e-4
     max_iter : int or "auto", default=%(max_iter)s
         Maximum number of epochs (passes over the data, or samples of
         ``max_rows_per_epoch`` rows on larger tables). "auto" is
-        %(auto_max_iter)s, doubled on tables larger than ``max_rows_per_epoch``
-        when early stopping is on (see there).
+        %(auto_max_iter)s, doubled %(drops_where)s when early stopping is on
+        (see ``max_rows_per_epoch``).
 
     max_rows_per_epoch : int or None, default=50_000
         On larger tables an epoch is this many training rows, drawn without
@@ -109,8 +109,7 @@ _training = """alpha : float, default=1e-4
 
     n_iter_no_change : int or "auto", default="auto"
         Epochs without improvement tolerated before stopping. "auto" is 10,
-        and 20 on tables larger than ``max_rows_per_epoch`` when early
-        stopping is on.
+        doubled %(drops_where)s when early stopping is on.
 
     callbacks : list or None, default=None
         skorch callbacks run during training besides the estimator's own
@@ -231,7 +230,13 @@ def fill_docs(**defaults: str) -> Substitution:
 
     ``lr`` and ``batch_size`` default to the base's ``1e-3`` and ``"auto"``.
     """
-    defaults = {"lr": "1e-3", "batch_size": '"auto"', "max_iter": '"auto"', **defaults}
+    defaults = {
+        "lr": "1e-3",
+        "batch_size": '"auto"',
+        "max_iter": '"auto"',
+        "drops_where": "on tables larger than ``max_rows_per_epoch``",
+        **defaults,
+    }
     docs = {**shared_docs, "noise": _noise} if "noise" in defaults else shared_docs
     params = {name: text % defaults for name, text in docs.items()}
     return Substitution(**params)

@@ -229,6 +229,11 @@ class Autoencoder(nn.Module):
         When set, an ensemble of that many independent autoencoders trained
         together: codes are ``(batch, n_members, n_components)`` and
         reconstructions ``(batch, n_members, n_features)``.
+    shortcut : bool
+        When true (and there are hidden layers), a linear map from the input
+        to the code is added to the encoder's output and one from the code to
+        the output to the decoder's, so the model contains a linear
+        autoencoder and the hidden layers learn what it misses.
     """
 
     def __init__(
@@ -243,6 +248,7 @@ class Autoencoder(nn.Module):
         mask_input: bool = False,
         sigmoid_output: bool = False,
         n_members: int | None = None,
+        shortcut: bool = False,
     ) -> None:
         super().__init__()
         hidden = list(hidden_layer_sizes)
@@ -255,6 +261,10 @@ class Autoencoder(nn.Module):
         self.sigmoid_output = sigmoid_output
         self.encoder = mlp([n_inputs, *hidden, n_components], **kw)
         self.decoder = mlp([n_components, *hidden[::-1], n_features], **kw)
+        self.encoder_shortcut = self.decoder_shortcut = None
+        if shortcut and hidden:
+            self.encoder_shortcut = mlp([n_inputs, n_components], n_members=n_members)
+            self.decoder_shortcut = mlp([n_components, n_features], n_members=n_members)
 
     def encode(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Code of ``x``; missing entries (``mask == 0``) are read as zeros."""
@@ -264,11 +274,15 @@ class Autoencoder(nn.Module):
             x = torch.cat([x * mask, mask], dim=1)
         if self.n_members is not None:
             x = x.unsqueeze(1).expand(-1, self.n_members, -1)
-        return self.encoder(x)
+        if self.encoder_shortcut is None:
+            return self.encoder(x)
+        return self.encoder(x) + self.encoder_shortcut(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Raw decoder output (logits when ``sigmoid_output``)."""
-        return self.decoder(z)
+        if self.decoder_shortcut is None:
+            return self.decoder(z)
+        return self.decoder(z) + self.decoder_shortcut(z)
 
     def link(self, raw: torch.Tensor) -> torch.Tensor:
         """Map raw decoder output to the data scale."""

@@ -64,7 +64,16 @@ fig.tight_layout()
 plt.show()
 
 # %%
-# Where the anchor wins: on lightly noisy images (gaussian std 0.1) the best PCA
-# projection is still better than the default autoencoder (about half its MSE
-# in ``benchmarks/bench_denoising.py``): near-identity is what light noise
-# calls for, and a linear projection with 40 components does that better.
+# Light noise calls for a near-identity map: the best PCA projection keeps
+# about 40 components there. The default network holds a linear autoencoder
+# inside (a linear path around its hidden layers), so it keeps that detail
+# too; over three splits of each half of the digits it beats the best PCA
+# projection at every noise of ``benchmarks/bench_denoising.py`` (by 5% to
+# 25%), the margin being smallest under heavy noise.
+light = X_test + rng.normal(scale=0.1, size=X_test.shape)
+errors = [mse(p.inverse_transform(p.transform(light))) for p in pcas]
+print(
+    f"gaussian std 0.1: noisy {mse(light):.4f}, "
+    f"DenoisingAE() {mse(dae.reconstruct(light)):.4f}, "
+    f"best PCA (k={1 + int(np.argmin(errors))}) {min(errors):.4f}"
+)

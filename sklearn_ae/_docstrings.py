@@ -205,15 +205,18 @@ default=%(noise)s
         with probability ``noise_level``; "salt_and_pepper" replaces each
         entry, with probability ``noise_level``, by its feature's training
         minimum or maximum (half each). "mixed" trains a blind denoiser: each
-        row draws one of the three kinds and a strength share ``u`` uniform
-        in [0, 1], then gets gaussian noise of std ``u * noise_level``, or
-        masking or salt-and-pepper with probability ``u * noise_level / 2``,
-        so the model does not need to know the noise it will meet. Nothing
-        is corrupted at inference.
+        row draws one of the three kinds and a strength share ``s = u **
+        2.5`` (``u`` uniform in [0, 1], so most rows are corrupted lightly),
+        then gets gaussian noise of std ``s * noise_level``, or masking or
+        salt-and-pepper with probability ``s * noise_level / 2``, so the
+        model does not need to know the noise it will meet. Nothing is
+        corrupted at inference.
 
     noise_level : float, default=%(noise_level)s
         Noise std ("gaussian"), corruption probability ("masking",
-        "salt_and_pepper"), or the largest std ("mixed")."""
+        "salt_and_pepper"), or the largest std ("mixed"). With "mixed",
+        test noise larger than about ``noise_level`` times a feature's scale
+        is beyond what the model trained on: raise it for such noise."""
 
 shared_docs = {
     "module": _module,

@@ -1,7 +1,9 @@
 """Synthetic tables: VAEGenerator vs SDV's TVAE and GaussianCopula (same run).
 
-Real mixed-type tables built offline from scikit-learn's bundled data (a few
-numeric columns binned into categories, the target kept as a column). For
+Real mixed-type tables built offline (``splits.GENERATION``): the confirming
+half from scikit-learn's bundled data (a few numeric columns binned into
+categories, the target kept as a column), the tuning half from four survey
+tables bundled with statsmodels (small integer codes as text categories). For
 each table and seed: a 70/30 split; every generator is fitted on the 70%
 and samples as many rows. Reported per generator:
 
@@ -25,6 +27,7 @@ only sklearn_ae and the baseline run.
 Usage::
 
     python benchmarks/bench_generation.py [--seeds 0 1 2] [--tables breast_cancer diabetes wine]
+    python benchmarks/bench_generation.py --half tuning --seeds 10 11   # statsmodels' tables
     python benchmarks/bench_generation.py --fit-time-only   # the 1,000-row fit time
     python benchmarks/bench_generation.py --uncalibrated    # also calibrate_marginals=False
 """
@@ -37,6 +40,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import splits
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -53,8 +57,58 @@ def _bin(series: pd.Series, labels=("low", "mid", "high", "top")) -> pd.Series:
     return pd.qcut(series, len(labels), labels=list(labels)).astype(object)
 
 
-def load_tables() -> dict[str, tuple[pd.DataFrame, str, str]]:
-    """name -> (table, target column, task)."""
+def _as_text(df: pd.DataFrame, columns, prefix: str = "") -> pd.DataFrame:
+    for c in columns:
+        df[c] = (prefix + df[c].round().astype(int).astype(str)).astype(object)
+    return df
+
+
+def load_statsmodels_tables(n_rows: int = 1500) -> dict[str, tuple[pd.DataFrame, str, str]]:
+    """The tuning half: four mixed survey tables bundled with statsmodels.
+
+    Small integer codes (party, education, occupation, travel mode) become
+    text categories; larger tables are subsampled to ``n_rows`` rows.
+    """
+    import statsmodels.api as sm
+
+    def load(name):
+        df = getattr(sm.datasets, name).load_pandas().data.copy()
+        if len(df) > n_rows:
+            df = df.sample(n_rows, random_state=0)
+        return df.reset_index(drop=True)
+
+    anes = load("anes96").drop(columns="logpopul")
+    anes = _as_text(anes, ["PID", "educ"], "level ")
+    anes["vote"] = np.where(anes["vote"] == 1, "Dole", "Clinton")
+    mode = load("modechoice").drop(columns="individual")
+    mode["mode"] = np.array(["air", "train", "bus", "car"])[mode["mode"].astype(int) - 1]
+    mode["choice"] = np.where(mode["choice"] == 1, "chosen", "not")
+    fair = load("fair")
+    fair["affair"] = np.where(fair.pop("affairs") > 0, "yes", "no")
+    fair = _as_text(fair, ["rate_marriage", "religious", "occupation", "occupation_husb"], "c")
+    hie = load("randhie")
+    hie = _as_text(hie, ["idp", "hlthg", "hlthf", "hlthp"], "flag ")
+    return {
+        "anes96": (anes, "vote", "classification"),
+        "modechoice": (mode, "choice", "classification"),
+        "fair": (fair, "affair", "classification"),
+        "randhie": (hie, "mdvis", "regression"),
+    }
+
+
+def load_tables(half: str = "confirming") -> dict[str, tuple[pd.DataFrame, str, str]]:
+    """name -> (table, target column, task) for a half of ``splits.GENERATION``."""
+    names = splits.half(splits.GENERATION, half)
+    tables = {}
+    if any(n in splits.GENERATION["tuning"] for n in names):
+        tables.update(load_statsmodels_tables())
+    if any(n in splits.GENERATION["confirming"] for n in names):
+        tables.update(_sklearn_tables())
+    return {n: tables[n] for n in names}
+
+
+def _sklearn_tables() -> dict[str, tuple[pd.DataFrame, str, str]]:
+    """The confirming half: mixed tables built from scikit-learn's data."""
     bc = load_breast_cancer(as_frame=True)
     df = bc.data.copy()
     for col in ["mean radius", "mean texture", "mean smoothness"]:
@@ -220,8 +274,8 @@ def evaluate(real, synthetic, test, target, task, seed) -> dict:
     }
 
 
-def run(seeds=(0, 1, 2), names=None, uncalibrated=False):
-    tables = load_tables()
+def run(seeds=(0, 1, 2), names=None, uncalibrated=False, half="confirming"):
+    tables = load_tables(half)
     rows = []
     for name, (df, target, task) in tables.items():
         if names and name not in names:
@@ -275,7 +329,7 @@ def report(results: pd.DataFrame) -> None:
 
 def fit_time_1000(seeds=(0, 1, 2)) -> None:
     """VAEGenerator's default fit time on a 1,000-row mixed table (the <= 10 s target)."""
-    df, _, _ = load_tables()["breast_cancer"]
+    df, _, _ = load_tables("confirming")["breast_cancer"]
     rng = np.random.RandomState(0)
     big = df.sample(1000, replace=True, random_state=0).reset_index(drop=True)
     numeric = big.select_dtypes("number").columns
@@ -295,6 +349,12 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--tables", nargs="+", default=None)
     parser.add_argument(
+        "--half",
+        choices=["tuning", "confirming", "all"],
+        default="confirming",
+        help="tuning: statsmodels' tables (needs statsmodels); confirming: scikit-learn's",
+    )
+    parser.add_argument(
         "--fit-time-only",
         action="store_true",
         help="only time VAEGenerator on a 1,000-row mixed table (breast_cancer resampled)",
@@ -309,7 +369,7 @@ def main(argv=None) -> None:
     if args.fit_time_only:
         fit_time_1000(tuple(args.seeds))
         return
-    report(run(tuple(args.seeds), args.tables, args.uncalibrated))
+    report(run(tuple(args.seeds), args.tables, args.uncalibrated, args.half))
     fit_time_1000(tuple(args.seeds))
 
 

@@ -32,6 +32,13 @@ CALIBRATION_DRAWS = 5000
 #: Probability grid size for the marginal calibration.
 CALIBRATION_QUANTILES = 1000
 
+#: Kernel width, in the codec's normal scores, of the training marginals the
+#: calibration matches (0: the empirical quantiles themselves).
+CALIBRATION_BANDWIDTH = 0.0
+
+#: Copies of each training value drawn with that kernel.
+CALIBRATION_KERNEL_COPIES = 20
+
 #: Rounds of refining the categorical logit offsets.
 CALIBRATION_ROUNDS = 3
 
@@ -464,7 +471,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             if round_ == 0 and n_numeric:
                 probs = np.linspace(0, 1, min(CALIBRATION_QUANTILES, len(X_enc) + 1))
                 generated = np.quantile(numeric, probs, axis=0)
-                observed = np.nanquantile(X_enc[:, :n_numeric], probs, axis=0)
+                target = X_enc[:, :n_numeric]
+                if CALIBRATION_BANDWIDTH > 0:
+                    kernel = np.random.RandomState(1)
+                    target = np.repeat(target, CALIBRATION_KERNEL_COPIES, axis=0)
+                    target = target + CALIBRATION_BANDWIDTH * kernel.standard_normal(target.shape)
+                observed = np.nanquantile(target, probs, axis=0)
                 self.marginal_quantiles_ = [
                     pruned_knots(generated[:, j], observed[:, j]) for j in range(n_numeric)
                 ]

@@ -26,7 +26,7 @@ _network = """hidden_layer_sizes : tuple of int, default=%(hidden)s
 default="relu"
         Activation of the hidden layers.
 
-    dropout : float in [0, 1), default=0.0
+    dropout : float in [0, 1), default=%(dropout)s
         Dropout probability after each hidden activation (training only).
 
     batch_norm : bool, default=False
@@ -237,6 +237,7 @@ def fill_docs(**defaults: str) -> Substitution:
         "lr": "1e-3",
         "batch_size": '"auto"',
         "max_iter": '"auto"',
+        "dropout": "0.0",
         "drops_where": "on tables larger than ``max_rows_per_epoch``",
         **defaults,
     }

@@ -45,6 +45,7 @@ CALIBRATION_ROUNDS = 3
 
 @fill_docs(
     hidden="(128, 128)",
+    dropout="0.1",
     auto_max_iter="300",
     early_stopping='"auto"',
     loss='"mse"',
@@ -215,7 +216,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         calibrate_marginals=True,
         hidden_layer_sizes=(128, 128),
         activation="relu",
-        dropout=0.0,
+        dropout=0.1,
         batch_norm=False,
         alpha=1e-4,
         optimizer="adam",

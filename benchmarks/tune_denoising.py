@@ -69,24 +69,24 @@ from sklearn_ae import DenoisingAE  # noqa: E402
 #: name -> (class attributes of DenoisingAE, MIXED_STRENGTH_POWER, parameters)
 VARIANTS = {
     "before": (
-        {"_shortcut": False, "_drops_on_every_table": False},
+        {"_fits_shortcut": False, "_drops_on_every_table": False},
         1.0,
         {"batch_size": 32, "n_iter_no_change": 10, "max_iter": 200},
     ),
     "shortcut": (
-        {"_shortcut": True, "_drops_on_every_table": False},
+        {"_fits_shortcut": True, "_drops_on_every_table": False},
         1.0,
         {"batch_size": 32, "n_iter_no_change": 10, "max_iter": 200},
     ),
     "shortcut_pat20_b64": (
-        {"_shortcut": True, "_drops_on_every_table": False},
+        {"_fits_shortcut": True, "_drops_on_every_table": False},
         1.0,
         {"batch_size": 64, "n_iter_no_change": 20, "max_iter": 200},
     ),
-    "drops_power2": ({"_shortcut": True, "_drops_on_every_table": True}, 2.0, {}),
-    "chosen": ({"_shortcut": True, "_drops_on_every_table": True}, 2.5, {}),
-    "chosen_power3": ({"_shortcut": True, "_drops_on_every_table": True}, 3.0, {}),
-    "chosen_no_shortcut": ({"_shortcut": False, "_drops_on_every_table": True}, 2.5, {}),
+    "drops_power2": ({"_fits_shortcut": True, "_drops_on_every_table": True}, 2.0, {}),
+    "chosen": ({"_fits_shortcut": True, "_drops_on_every_table": True}, 2.5, {}),
+    "chosen_power3": ({"_fits_shortcut": True, "_drops_on_every_table": True}, 3.0, {}),
+    "chosen_no_shortcut": ({"_fits_shortcut": False, "_drops_on_every_table": True}, 2.5, {}),
 }
 
 

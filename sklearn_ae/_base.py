@@ -168,9 +168,11 @@ class BaseAutoencoder(BaseEstimator):
     #: ConvergenceWarning (False where ``max_iter`` is a training budget).
     _warn_unconverged = True
 
-    #: Whether the built-in network adds linear maps around its hidden layers
-    #: (see :class:`~sklearn_ae._modules.Autoencoder`).
-    _shortcut = False
+    #: Whether new fits of the built-in network add linear maps around its
+    #: hidden layers (see :class:`~sklearn_ae._modules.Autoencoder`); each fit
+    #: records its choice in ``_shortcut``, so a model saved before the
+    #: shortcut existed is rebuilt as it was trained.
+    _fits_shortcut = False
 
     #: Whether plateaus of the held-out loss drop the learning rate on tables
     #: within ``max_rows_per_epoch`` too (as on larger ones).
@@ -325,7 +327,7 @@ class BaseAutoencoder(BaseEstimator):
             batch_norm=self.batch_norm,
             mask_input=self._allow_nan,
             sigmoid_output=self.loss == "bce",
-            shortcut=self._shortcut,
+            shortcut=vars(self).get("_shortcut", False),
         )
 
     def _build_criterion(self) -> torch.nn.Module:
@@ -474,6 +476,7 @@ class BaseAutoencoder(BaseEstimator):
             self._early_stopping = (
                 False if incremental else self._resolve_early_stopping(X.shape[0])
             )
+            self._shortcut = self._fits_shortcut
             self.scaler_ = self._make_scaler()
             if self.scaler_ is not None:
                 self.scaler_.fit(X)

@@ -166,7 +166,7 @@ class DenoisingAE(_CorruptionMixin, AutoencoderTransformer):
     # a linear path around the hidden layers keeps fine detail that a small
     # table cannot teach the hidden layers; learning-rate drops at plateaus
     # (chosen with the blind noise on the tuning half of bench_denoising.py)
-    _shortcut = True
+    _fits_shortcut = True
     _drops_on_every_table = True
 
     def __init__(

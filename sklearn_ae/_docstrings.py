@@ -231,7 +231,8 @@ shared_docs = {
 def fill_docs(**defaults: str) -> Substitution:
     """Substitution with the shared fragments and per-class defaults filled in.
 
-    ``lr`` and ``batch_size`` default to the base's ``1e-3`` and ``"auto"``.
+    ``lr``, ``batch_size``, ``max_iter``, ``dropout`` and ``drops_where``
+    default to the base's values (``auto_max_iter`` has no default).
     """
     defaults = {
         "lr": "1e-3",

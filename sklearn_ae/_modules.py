@@ -266,6 +266,12 @@ class Autoencoder(nn.Module):
             self.encoder_shortcut = mlp([n_inputs, n_components], n_members=n_members)
             self.decoder_shortcut = mlp([n_components, n_features], n_members=n_members)
 
+    def __setstate__(self, state) -> None:
+        super().__setstate__(state)
+        for name in ("encoder_shortcut", "decoder_shortcut"):
+            if name not in self._modules:  # (pickled before the shortcut existed)
+                self.__dict__.setdefault(name, None)
+
     def encode(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Code of ``x``; missing entries (``mask == 0``) are read as zeros."""
         if self.mask_input:

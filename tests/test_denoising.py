@@ -234,3 +234,22 @@ def test_imputer_feature_mismatch(with_nans):
     imp = AEImputer(**FAST).fit(with_nans)
     with pytest.raises(ValueError, match="X has 5 features, but AEImputer"):
         imp.transform(with_nans[:, :5])
+
+
+def test_a_dae_saved_before_the_shortcut_existed_loads_as_trained(blobs, tmp_path):
+    import sklearn_ae
+    from sklearn_ae._base import _overriding
+
+    with _overriding((DenoisingAE, "_fits_shortcut", False)):
+        old = DenoisingAE(**FAST).fit(blobs)
+    del old._shortcut  # what a version without the shortcut recorded
+    expected = old.transform(blobs)
+    path = tmp_path / "old.safetensors"
+    old.save(path)
+    loaded = sklearn_ae.load(path)
+    assert loaded.net_.module_.encoder_shortcut is None
+    np.testing.assert_array_equal(loaded.transform(blobs), expected)
+    # a pickled module of that version has no shortcut attributes at all
+    module = old.net_.module_
+    del module.__dict__["encoder_shortcut"], module.__dict__["decoder_shortcut"]
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(old)).transform(blobs), expected)

@@ -40,7 +40,41 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestNeighbors
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "data"
-COMPONENTS = ("weighted", "latent", "recon", "knn_input", "recon_raw", "knn_raw", "knn_code")
+COMPONENTS = (
+    "weighted",
+    "latent",
+    "recon",
+    "knn_input",
+    "recon_raw",
+    "knn_raw",
+    "knn_code",
+    "knn_auto",
+)
+
+#: Further scoring spaces, each a per-column divisor computed from the
+#: fitted scaler's scale: ``relF`` keeps a column's scale but never below
+#: ``F`` times the median column's (columns with little spread are not
+#: inflated past the typical column, large-unit columns are still divided
+#: by their own scale); ``sqrt`` is the geometric middle of the caller's
+#: units and the scaled ones.
+SPACES = {
+    "rel0.1": lambda scale: np.maximum(scale, 0.1 * np.median(scale)),
+    "rel0.3": lambda scale: np.maximum(scale, 0.3 * np.median(scale)),
+    "rel1": lambda scale: np.maximum(scale, np.median(scale)),
+    "sqrt": lambda scale: np.sqrt(scale * np.median(scale)),
+}
+#: ``rangeF``: the caller's units when the columns share a unit (the 90th
+#: percentile of the column ranges within ``F`` times the 10th), else the
+#: scaled ones.
+RANGE_RULES = {"range10": 10.0, "range20": 20.0}
+COMPONENTS += tuple(
+    f"{kind}_{space}" for space in (*SPACES, *RANGE_RULES) for kind in ("recon", "knn")
+)
+
+#: How components are put on one scale before they are summed: ``ratio``
+#: divides by the training median (the default's rule); ``z`` subtracts the
+#: training median and divides by the training interquartile range.
+NORMALIZATIONS = ("ratio", "z")
 
 #: The rules compared: the default (``weighted + latent``) and the variants
 #: tried while looking for one that also wins on image embeddings.
@@ -51,7 +85,37 @@ COMBOS = [
     ("recon", "knn_input", "recon_raw", "knn_raw"),
     ("weighted", "latent", "knn_raw"),
     ("weighted", "latent", "knn_code"),
+    ("weighted", "latent", "knn_input"),
+    ("weighted", "latent", "knn_auto"),
+    ("weighted", "knn_input"),
+    ("weighted", "knn_auto"),
+    ("knn_input",),
+    ("knn_raw",),
+    ("knn_auto",),
+    *[(f"recon_{space}", f"knn_{space}") for space in SPACES],
+    *[(f"knn_{space}",) for space in SPACES],
+    *[("weighted", f"knn_{space}") for space in SPACES],
+    *[(f"recon_{rule}", f"knn_{rule}") for rule in RANGE_RULES],
+    *[("weighted", f"knn_{rule}") for rule in RANGE_RULES],
+    *[("weighted", "latent", f"knn_{rule}") for rule in RANGE_RULES],
 ]
+
+
+def _shared_range(X, factor):
+    """True when the 90th percentile of the column ranges is within ``factor`` of the 10th."""
+    span = np.ptp(X, axis=0)
+    span = span[span > 0]
+    return span.size == 0 or np.percentile(span, 90) <= factor * np.percentile(span, 10)
+
+
+def _shared_units(X):
+    """True when the central 80% of the column scales lie within a factor of 10."""
+    std = X.std(axis=0)
+    std = std[std > 0]
+    if std.size == 0:
+        return True
+    lo, hi = np.percentile(std, [10, 90])
+    return hi <= 10 * lo
 
 
 def _knn(train, query, k, exclude_self):
@@ -72,6 +136,7 @@ def components(model, X_train, X_test, k=5):
             "recon": (res**2).mean(axis=(1, 2)),
             "recon_raw": ((res * model.scaler_.scale_) ** 2).mean(axis=(1, 2)),
             "codes": codes,
+            "res": res,
             "X": X,
             "scaled": model._scale(X),
         }
@@ -86,7 +151,28 @@ def components(model, X_train, X_test, k=5):
     te["knn_code"] = np.mean(
         [_knn(tr["codes"][:, i], te["codes"][:, i], k, False) for i in range(m)], 0
     )
-    return {c: te[c] / max(np.median(tr[c]), 1e-12) for c in COMPONENTS}
+    for space, divisor in SPACES.items():
+        d = divisor(model.scaler_.scale_)
+        for part in (tr, te):
+            part[f"recon_{space}"] = (
+                (part["res"] * (model.scaler_.scale_ / d)) ** 2
+            ).mean(axis=(1, 2))
+        tr[f"knn_{space}"] = _knn(tr["X"] / d, tr["X"] / d, k, True)
+        te[f"knn_{space}"] = _knn(tr["X"] / d, te["X"] / d, k, False)
+    for rule, factor in RANGE_RULES.items():
+        space = "raw" if _shared_range(X_train, factor) else "input"
+        for part in (tr, te):
+            part[f"knn_{rule}"] = part[f"knn_{space}"]
+            part[f"recon_{rule}"] = part["recon_raw" if space == "raw" else "recon"]
+    auto = "knn_raw" if _shared_units(X_train) else "knn_input"
+    tr["knn_auto"], te["knn_auto"] = tr[auto], te[auto]
+    out = {}
+    for c in COMPONENTS:
+        med = np.median(tr[c])
+        q25, q75 = np.percentile(tr[c], [25, 75])
+        out["ratio", c] = te[c] / max(med, 1e-12)
+        out["z", c] = (te[c] - med) / max(q75 - q25, 1e-12)
+    return out
 
 
 #: Training-length rules: a fixed budget of 20 epochs (the old default) or
@@ -94,6 +180,7 @@ def components(model, X_train, X_test, k=5):
 TRAINING = {
     "fixed20": dict(early_stopping=False, max_iter=20),
     "es200": dict(early_stopping="auto", max_iter=200),
+    "default": {},
 }
 
 
@@ -110,13 +197,18 @@ def one(path: Path, seed: int, floors, trainings):
     rows = []
     for floor, training in itertools.product(floors, trainings):
         # the scaler's default floor, for this experiment only
-        _scaling.StableScaler.__init__.__defaults__ = (floor,)
-        model = AEOutlierDetector(random_state=seed, device="cpu", **TRAINING[training])
+        _scaling.StableScaler.__init__.__defaults__ = (
+            _scaling.DEPARTURE_FLOOR if floor is None else floor,
+        )
+        # the "latent" rule keeps the statistics its components need (same network)
+        model = AEOutlierDetector(
+            random_state=seed, device="cpu", distance="latent", **TRAINING[training]
+        )
         model.fit(X_tr)
         comp = components(model, X_tr, X_te)
-        for combo in COMBOS:
-            s = sum(comp[c] for c in combo)
-            label = f"floor={floor} {training} " + "+".join(combo)
+        for norm, combo in itertools.product(NORMALIZATIONS, COMBOS):
+            s = sum(comp[norm, c] for c in combo)
+            label = f"floor={floor} {training} {norm} " + "+".join(combo)
             auc, ap = roc_auc_score(y_te, s), average_precision_score(y_te, s)
             rows.append((path.stem, seed, label, auc, ap))
     from pyod.models.ecod import ECOD
@@ -138,7 +230,7 @@ def one(path: Path, seed: int, floors, trainings):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--floors", type=float, nargs="+", default=[0.0, 0.25, 1.0])
+    parser.add_argument("--floors", type=float, nargs="+", default=[None])
     parser.add_argument("--training", nargs="+", choices=list(TRAINING), default=list(TRAINING))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--family", choices=["tabular", "embeddings", "both"], default="both")

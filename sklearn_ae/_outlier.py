@@ -88,9 +88,12 @@ def _nearest(u, rows, k: int, block: int | None = NEIGHBOR_BLOCK):
     rows_sq = (rows * rows).sum(dim=1)
     parts = []
     for chunk in [u] if block is None else torch.split(u, block):
+        # the expanded form finds the neighbours; their distances are then
+        # recomputed from the differences (exact near 0, in float32 too)
         d2 = (chunk * chunk).sum(dim=1, keepdim=True) + rows_sq - 2.0 * chunk @ rows.T
-        top = torch.topk(d2, k, dim=1, largest=False).values
-        parts.append(torch.sqrt(torch.clamp(top, min=0.0)))
+        index = torch.topk(d2, k, dim=1, largest=False).indices
+        diff = chunk.unsqueeze(1) - rows[index]  # (block, k, features)
+        parts.append(torch.sort(torch.sqrt((diff * diff).sum(dim=2)), dim=1).values)
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
@@ -203,9 +206,14 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
 
     n_neighbors : int, default=5
         Neighbours averaged by ``distance="neighbors"`` (PyOD ``KNN``'s
-        default). A training row is not its own neighbour when the score
-        statistics are fitted; rows passed to :meth:`score_samples` are
-        compared with the kept training rows, themselves included.
+        default). A training row is not its own neighbour when the two
+        parts' median and spread are fitted; rows passed to
+        :meth:`score_samples` are compared with the kept training rows,
+        themselves included, and ``offset_`` is set on those scores of the
+        training rows (so ``fit(X).predict(X)`` flags the ``contamination``
+        share, as in scikit-learn's detectors; new rows from the same
+        distribution, having no copy of themselves among the kept rows,
+        score slightly lower on average).
 
     %(module)s%(network)s
 
@@ -435,9 +443,11 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             vars(self).pop(name, None)  # a refit under the other rule
         if self.distance == "latent":
             self._fit_distances(X)
-            scores = self._score_samples(X)
         else:
-            scores = self._fit_neighbors(X)
+            self._fit_neighbors(X)
+        # the threshold is set on the scores score_samples gives the training
+        # rows, so fit(X).predict(X) flags the contamination share
+        scores = self._score_samples(X)
         if self.contamination == "auto":
             q1, q3 = np.percentile(-scores, [25, 75])
             self.offset_ = -float(q3 + AUTO_FENCE * (q3 - q1))
@@ -509,12 +519,12 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         raw = self._member_outputs(X, post=self._raw_distances)
         self.distance_scale_ = np.maximum(np.median(raw, axis=0), 1e-12)
 
-    def _fit_neighbors(self, X: np.ndarray) -> np.ndarray:
-        """Kept rows, distance units and part statistics; returns the training scores.
+    def _fit_neighbors(self, X: np.ndarray) -> None:
+        """Kept rows, distance units and the two parts' training statistics.
 
         Each training row's neighbour distance leaves the row itself out
-        (as PyOD's ``decision_scores_``), so the statistics and ``offset_``
-        describe rows the model has not memorised.
+        (as PyOD's ``decision_scores_``), so the median and spread describe
+        rows the model has not memorised.
         """
         n = X.shape[0]
         kept = np.arange(n)
@@ -545,7 +555,6 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         spread = np.abs(parts - center).mean(axis=0)
         scale = np.where(q3 - q1 > 0, q3 - q1, np.where(spread > 0, spread, 1.0))
         self.distance_center_, self.distance_scale_ = center, scale
-        return -((parts - center) / scale).sum(axis=1)
 
     def _score_tensors(self, dtype=np.float64, names=None):
         """Fitted score statistics (``names``, default the rule's) as inference tensors."""

@@ -104,7 +104,7 @@ def test_constant_feature_does_not_blow_up_scores(labelled):
     detector = AEOutlierDetector(**FAST).fit(with_constant)
     scores = detector.score_samples(with_constant)
     assert np.isfinite(scores).all()
-    # a typical row scores about -2; PyOD's standardization gives ~1e6 here
+    # a typical row scores about 0; PyOD's standardization gives ~1e6 here
     assert np.median(scores) > -10
     assert scores.min() > -1e4
     assert auc(detector, with_constant, y) > 0.8
@@ -117,10 +117,11 @@ def test_no_convergence_warning_at_the_epoch_budget(labelled):
         AEOutlierDetector(**{**FAST, "max_iter": 2}).fit(X)
 
 
+@pytest.mark.parametrize("distance", ["neighbors", "latent"])
 @pytest.mark.parametrize("n_samples, n_features", [(1, 1), (2, 3), (5, 1), (7, 12)])
-def test_tiny_data(rng, n_samples, n_features):
+def test_tiny_data(rng, n_samples, n_features, distance):
     X = rng.normal(size=(n_samples, n_features))
-    detector = AEOutlierDetector(**FAST).fit(X)
+    detector = AEOutlierDetector(distance=distance, **FAST).fit(X)
     scores = detector.score_samples(X)
     assert scores.shape == (n_samples,)
     assert np.isfinite(scores).all()
@@ -135,11 +136,12 @@ def test_pickle_round_trip_keeps_scores(labelled):
     np.testing.assert_array_equal(loaded.predict(X), detector.predict(X))
 
 
-def test_explain_shares_sum_to_one_and_name_the_culprit(labelled):
+@pytest.mark.parametrize("distance", ["neighbors", "latent"])
+def test_explain_shares_sum_to_one_and_name_the_culprit(labelled, distance):
     X, _ = labelled
     columns = ["a", "b", "c", "d", "e", "f"]
     df = pd.DataFrame(X, columns=columns, index=np.arange(len(X)) + 100)
-    detector = AEOutlierDetector(**FAST).fit(df)
+    detector = AEOutlierDetector(distance=distance, **FAST).fit(df)
     row = df.iloc[:5].copy()
     row["d"] += 10 * df["d"].std()  # push one feature far off the manifold
     shares = detector.explain(row)
@@ -162,7 +164,7 @@ def test_explain_without_column_names_returns_an_array(labelled):
 
 def test_members_are_different_networks(labelled):
     X, _ = labelled
-    detector = AEOutlierDetector(n_estimators=4, **FAST).fit(X)
+    detector = AEOutlierDetector(n_estimators=4, distance="latent", **FAST).fit(X)
     module = detector.net_.module_
     weights = module.encoder[0].weight.detach()
     assert weights.shape[0] == 4
@@ -257,7 +259,7 @@ def test_explain_names_a_pushed_feature_on_real_data():
 
 def test_explain_credits_the_latent_part_to_the_feature_that_moves_the_code(labelled):
     X, _ = labelled
-    detector = AEOutlierDetector(**FAST).fit(X)
+    detector = AEOutlierDetector(distance="latent", **FAST).fit(X)
     X_scaled = detector._scale(X[:6])
     credit = detector._latent_attribution(X_scaled)  # (rows, members, features)
     residuals, codes = detector._member_outputs(X[:6])
@@ -271,3 +273,91 @@ def test_explain_credits_the_latent_part_to_the_feature_that_moves_the_code(labe
     # integrated gradients are complete: credits add up to the rise in distance
     # (up to the 32-step midpoint rule across ReLU kinks)
     np.testing.assert_allclose(credit.sum(axis=2), latent - at_mean, rtol=0.05, atol=0.05)
+
+
+# ------------------------------------------------------- the neighbours' part
+def neighbor_parts(detector, X_train, X):
+    """Reconstruction error and mean 5-NN distance, computed independently."""
+    from sklearn.neighbors import NearestNeighbors
+
+    weight = detector.column_weight_
+    recon = ((detector.reconstruct(X) - X) / detector.scaler_.scale_ * weight) ** 2
+    u_train, u = detector._scale(X_train) * weight, detector._scale(X) * weight
+    dist, _ = NearestNeighbors(n_neighbors=5).fit(u_train).kneighbors(u)
+    return recon.mean(axis=1), dist.mean(axis=1)
+
+
+def test_neighbors_score_is_the_sum_of_the_two_standardized_parts(labelled):
+    X, _ = labelled
+    X_train, X_new = X[::2], X[1::2]
+    detector = AEOutlierDetector(**FAST).fit(X_train)
+    assert detector.distance == "neighbors" and detector.n_neighbors_ == 5
+    # one member: its reconstruction is the ensemble's (the error is per member)
+    single = AEOutlierDetector(n_estimators=1, **FAST).fit(X_train)
+    recon, near = neighbor_parts(single, X_train, X_new)
+    parts = np.column_stack([recon, near])
+    expected = -((parts - single.distance_center_) / single.distance_scale_).sum(axis=1)
+    np.testing.assert_allclose(single.score_samples(X_new), expected, rtol=1e-6, atol=1e-8)
+    # the training statistics leave each row out of its own neighbours
+    from sklearn.neighbors import NearestNeighbors
+
+    u = single._scale(X_train) * single.column_weight_
+    dist, _ = NearestNeighbors(n_neighbors=6).fit(u).kneighbors(u)
+    assert np.allclose(dist[:, 0], 0)
+    np.testing.assert_allclose(single.distance_center_[1], np.median(dist[:, 1:].mean(axis=1)))
+
+
+def test_neighbors_catch_a_far_row_that_reconstructs_well(rng):
+    # rows on a plane in 5-D: a row far out on the plane reconstructs as well
+    # as any, only its distance to the training rows gives it away
+    basis = rng.normal(size=(2, 5))
+    X = rng.normal(size=(600, 2)) @ basis + 0.01 * rng.normal(size=(600, 5))
+    far = np.array([[6.0, 0.0]]) @ basis
+    detector = AEOutlierDetector(contamination=0.01, **FAST).fit(X)
+    recon, near = neighbor_parts(detector, X, far)
+    typical_recon, _ = neighbor_parts(detector, X, X[:100])
+    assert recon[0] < np.percentile(typical_recon, 99)  # reconstruction alone misses it
+    assert detector.predict(far)[0] == -1
+    assert detector.score_samples(far)[0] < detector.score_samples(X).min()
+
+
+def test_distance_units_follow_the_columns(rng):
+    # embedding-like: nonnegative activations on one scale, active on 2% to
+    # 60% of the rows, so the columns' spreads differ but not their ranges
+    active = rng.uniform(size=(300, 40)) < np.geomspace(0.02, 0.6, 40)
+    embeddings = active * rng.exponential(size=(300, 40))
+    detector = AEOutlierDetector(**FAST).fit(embeddings)
+    assert detector.scaler_.scale_.max() > 3 * detector.scaler_.scale_.min()
+    assert detector.distance_units_ == "input"
+    np.testing.assert_allclose(detector.column_weight_, detector.scaler_.scale_)
+    # mixed units: a column in millions must not hide the others
+    mixed = rng.normal(size=(400, 4)) * np.array([1.0, 1.0, 1.0, 1e6])
+    detector = AEOutlierDetector(contamination=0.01, **FAST).fit(mixed)
+    assert detector.distance_units_ == "scaled"
+    np.testing.assert_array_equal(detector.column_weight_, np.ones(4))
+    row = np.array([[8.0, 0.0, 0.0, 0.0]])  # far out in a small-unit column
+    assert detector.predict(row)[0] == -1
+    assert detector.explain(row)[0].argmax() == 0
+
+
+def test_neighbor_rows_are_a_seeded_subset_of_large_training_sets(monkeypatch, labelled):
+    from sklearn_ae import _outlier
+
+    X, _ = labelled
+    monkeypatch.setattr(_outlier, "MAX_NEIGHBOR_ROWS", 50)
+    first = AEOutlierDetector(**FAST).fit(X)
+    second = AEOutlierDetector(**FAST).fit(X)
+    assert first.neighbor_rows_.shape == (50, X.shape[1])
+    np.testing.assert_array_equal(first.neighbor_rows_, second.neighbor_rows_)
+    kept = first.scaler_.inverse_transform(first.neighbor_rows_)  # scaled units here
+    assert all(np.isclose(X, k).all(axis=1).any() for k in kept)
+    assert np.isfinite(first.score_samples(X)).all()
+
+
+def test_neighbors_explain_is_complete(labelled):
+    X, _ = labelled
+    detector = AEOutlierDetector(**FAST).fit(X)
+    terms = detector._neighbor_terms(X[:20])
+    # the per-feature terms add up to the outlier score before centring
+    offset = (detector.distance_center_ / detector.distance_scale_).sum()
+    np.testing.assert_allclose(terms.sum(axis=1), -detector.score_samples(X[:20]) + offset)

@@ -166,7 +166,7 @@ def speed_part(n: int = 200_000) -> None:
 
     from sklearn_ae import AEOutlierDetector, AutoencoderTransformer
     from sklearn_ae._base import INFERENCE_BATCH_SIZE
-    from sklearn_ae._outlier import SCORE_STATISTICS, _scores
+    from sklearn_ae._outlier import NEIGHBOR_BLOCK, SCORE_STATISTICS, _neighbor_scores
 
     warnings.simplefilter("ignore")
     X32 = make_rows(n, N_FEATURES)
@@ -184,13 +184,20 @@ def speed_part(n: int = 200_000) -> None:
         tdtype = torch.float32 if dtype == np.float32 else torch.float64
         for name, est, ours, plain in [
             ("transform", ae, ae.transform, lambda m, x, stats: m.encode(x)),
-            ("score_samples", det, det.score_samples, lambda m, x, stats: _scores(m, x, *stats)),
+            (
+                "score_samples",
+                det,
+                det.score_samples,
+                lambda m, x, stats: _neighbor_scores(
+                    m, x, *stats, k=det.n_neighbors_, block=NEIGHBOR_BLOCK
+                ),
+            ),
         ]:
             module = est.net_.inference_module(tdtype)
             scaling = est._scaling()
             stats = [
                 torch.as_tensor(getattr(est, k), dtype=tdtype)
-                for k in SCORE_STATISTICS
+                for k in SCORE_STATISTICS["neighbors"]
                 if hasattr(est, k)
             ]
             rows = torch.from_numpy(X)

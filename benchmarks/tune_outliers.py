@@ -154,9 +154,9 @@ def components(model, X_train, X_test, k=5):
     for space, divisor in SPACES.items():
         d = divisor(model.scaler_.scale_)
         for part in (tr, te):
-            part[f"recon_{space}"] = (
-                (part["res"] * (model.scaler_.scale_ / d)) ** 2
-            ).mean(axis=(1, 2))
+            part[f"recon_{space}"] = ((part["res"] * (model.scaler_.scale_ / d)) ** 2).mean(
+                axis=(1, 2)
+            )
         tr[f"knn_{space}"] = _knn(tr["X"] / d, tr["X"] / d, k, True)
         te[f"knn_{space}"] = _knn(tr["X"] / d, te["X"] / d, k, False)
     for rule, factor in RANGE_RULES.items():

@@ -32,15 +32,17 @@ print(
 )
 
 # %%
-# The scores have a long right tail, so the x axis is logarithmic: every row,
-# the most abnormal included, is on the chart.
+# A typical training row scores about 0 and the scores have a long right
+# tail, so the x axis is stretched like ``arcsinh`` (linear near 0,
+# logarithmic further out): every row, the most abnormal included, is on the
+# chart.
 fig, ax = plt.subplots(figsize=(7, 4))
-bins = np.geomspace(scores.min(), scores.max(), 40)
+bins = np.sinh(np.linspace(np.arcsinh(scores.min()), np.arcsinh(scores.max()), 40))
 ax.hist(scores[y == 0], bins=bins, alpha=0.6, label="benign (inliers)")
 ax.hist(scores[y == 1], bins=bins, alpha=0.6, label="malignant (outliers)")
 ax.axvline(-detector.offset_, color="k", ls="--", label="threshold (contamination=0.1)")
-ax.set_xscale("log")
-ax.set_xlabel("outlier score (-score_samples, log scale)")
+ax.set_xscale("asinh")
+ax.set_xlabel("outlier score (-score_samples, arcsinh scale)")
 ax.set_ylabel("rows")
 ax.set_title("AEOutlierDetector scores on breast_cancer")
 ax.legend(loc="upper right")
@@ -49,9 +51,10 @@ plt.show()
 # %%
 # Why is the top row flagged?
 # ---------------------------
-# Each feature's share of the score. The part of the score due to an unusual
-# combination of values (a code far from the training codes) is credited to
-# the features that move the code, so the shares of a row sum to 1.
+# Each feature's share of the score. The score has two parts, the row's
+# reconstruction error (a sum over the features already) and its distance to
+# the nearest training rows (a sum of squared differences, feature by
+# feature), so the shares of a row sum to 1.
 shares = detector.explain(X)
 top = int(np.argmax(scores))
 row = shares.iloc[top].sort_values(ascending=False).head(8)

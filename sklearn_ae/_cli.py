@@ -369,13 +369,15 @@ def cmd_outliers(args):
     require_complete(data)
 
     def make():
-        return AEOutlierDetector(contamination=args.contamination, **common_params(args))
+        return AEOutlierDetector(
+            contamination=args.contamination, distance=args.distance, **common_params(args)
+        )
 
     model = fit_or_load(args, make, data)
     scores = model.score_samples(data)  # one pass; predict is scores - offset_ < 0
     result = pd.DataFrame({"outlier_score": -scores, "is_outlier": scores - model.offset_ < 0})
     if args.explain:
-        if sys.stderr.isatty():  # integrated gradients: seconds per thousand rows
+        if sys.stderr.isatty():  # "latent": integrated gradients, seconds per 1,000 rows
             print(f"explaining {len(data)} rows ...", file=sys.stderr, flush=True)
         shares = pd.DataFrame(model.explain(data)).add_prefix("share_")
         result = pd.concat([result, shares.reset_index(drop=True)], axis=1)
@@ -584,6 +586,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=contamination,
         default="auto",
         help="expected share of outliers, or auto (default)",
+    )
+    outliers.add_argument(
+        "--distance",
+        choices=["neighbors", "latent"],
+        default="neighbors",
+        help="second part of the score, beside the reconstruction error: the mean distance "
+        "to the 5 nearest training rows (neighbors, default) or the code's distance from "
+        "the training codes (latent)",
     )
     outliers.add_argument(
         "--explain", action="store_true", help="add each feature's share of the score"

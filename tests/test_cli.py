@@ -60,9 +60,10 @@ def test_reduce_writes_codes_with_ids_and_reuses_a_saved_model(table, tmp_path):
     )
 
 
-def test_outliers_scores_flags_and_explains(table, tmp_path):
+@pytest.mark.parametrize("distance", ["neighbors", "latent"])
+def test_outliers_scores_flags_and_explains(table, tmp_path, distance):
     path, df = table
-    out = tmp_path / "scores.csv"
+    out, model = tmp_path / "scores.csv", tmp_path / "model.safetensors"
     result = cli(
         "outliers",
         path,
@@ -72,7 +73,11 @@ def test_outliers_scores_flags_and_explains(table, tmp_path):
         "id",
         "--contamination",
         "0.1",
+        "--distance",
+        distance,
         "--explain",
+        "--save-model",
+        model,
         *FAST,
     )
     assert result.returncode == 0, result.stderr
@@ -86,6 +91,9 @@ def test_outliers_scores_flags_and_explains(table, tmp_path):
     # the highest scores are the rows flagged
     flagged = scores.loc[scores["is_outlier"], "outlier_score"]
     assert flagged.min() >= scores.loc[~scores["is_outlier"], "outlier_score"].max()
+    from sklearn_ae import load
+
+    assert load(model).distance == distance
 
 
 def test_parquet_in_and_out(table, tmp_path):

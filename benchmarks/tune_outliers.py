@@ -172,6 +172,13 @@ def components(model, X_train, X_test, k=5):
         q25, q75 = np.percentile(tr[c], [25, 75])
         out["ratio", c] = te[c] / max(med, 1e-12)
         out["z", c] = (te[c] - med) / max(q75 - q25, 1e-12)
+    # the rule switched by the columns' units: neighbours where they share a
+    # unit, the latent rule where they do not
+    for rule, factor in RANGE_RULES.items():
+        if _shared_range(X_train, factor):
+            out["switch", rule] = out["z", "recon_raw"] + out["z", "knn_raw"]
+        else:
+            out["switch", rule] = out["ratio", "weighted"] + out["ratio", "latent"]
     return out
 
 
@@ -211,6 +218,11 @@ def one(path: Path, seed: int, floors, trainings):
             label = f"floor={floor} {training} {norm} " + "+".join(combo)
             auc, ap = roc_auc_score(y_te, s), average_precision_score(y_te, s)
             rows.append((path.stem, seed, label, auc, ap))
+        for rule in RANGE_RULES:
+            s = comp["switch", rule]
+            label = f"floor={floor} {training} switch neighbors/latent at {rule}"
+            auc, ap = roc_auc_score(y_te, s), average_precision_score(y_te, s)
+            rows.append((path.stem, seed, label, auc, ap))
     from pyod.models.ecod import ECOD
     from pyod.models.knn import KNN
     from sklearn.ensemble import IsolationForest
@@ -234,6 +246,9 @@ def main(argv=None):
     parser.add_argument("--training", nargs="+", choices=list(TRAINING), default=list(TRAINING))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--family", choices=["tabular", "embeddings", "both"], default="both")
+    parser.add_argument(
+        "--per-table", nargs="*", default=[], help="rules (labels) to print table by table"
+    )
     args = parser.parse_args(argv)
     paths = []
     if args.family in ("tabular", "both"):
@@ -263,6 +278,11 @@ def main(argv=None):
             table[name] = np.mean(per, axis=0)
         for name, (auc, ap) in sorted(table.items(), key=lambda kv: -kv[1][0]):
             print(f"{name:50s} {100 * auc:6.1f} {ap:6.3f}")
+        for name in args.per_table:
+            print(f"\n{name}: ROC-AUC per table")
+            for d in dict.fromkeys(r[0] for r in sub):
+                auc = np.mean([r[3] for r in sub if r[0] == d and r[2] == name])
+                print(f"  {d:24s} {100 * auc:6.1f}")
 
 
 if __name__ == "__main__":

@@ -589,11 +589,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     outliers.add_argument(
         "--distance",
-        choices=["neighbors", "latent"],
-        default="neighbors",
+        choices=["auto", "neighbors", "latent"],
+        default="auto",
         help="second part of the score, beside the reconstruction error: the mean distance "
-        "to the 5 nearest training rows (neighbors, default) or the code's distance from "
-        "the training codes (latent)",
+        "to the 5 nearest training rows (neighbors) or the code's distance from the "
+        "training codes (latent); auto (default): neighbors when the columns share a unit",
     )
     outliers.add_argument(
         "--explain", action="store_true", help="add each feature's share of the score"

@@ -135,26 +135,33 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     are trained together (one batched network, so about the cost of one)
     with a trimmed loss: after a warm-up, each batch's worst
     ``trim_fraction`` rows are left out of the loss, so the outliers that
-    contaminate real training data are not learned. With the default
-    ``distance="neighbors"`` each row's outlier score then has two parts:
+    contaminate real training data are not learned. Each row's outlier
+    score then has two parts, and which two depends on whether the columns
+    share a unit (the 90th percentile of the column ranges within 10 times
+    the 10th: image embeddings, pixels, already standardized tables):
 
-    - its reconstruction error, averaged over the ensemble (rows unlike the
-      structure the networks learned), and
-    - its mean distance to the ``n_neighbors`` nearest training rows, as
-      PyOD's ``KNN`` (rows that reconstruct well but lie far from every
-      training row, which a reconstruction error alone misses).
+    - **shared units** (``distance_="neighbors"``): the row's reconstruction
+      error and its mean distance to the ``n_neighbors`` nearest training
+      rows, as PyOD's ``KNN``, both in the caller's units, where the
+      geometry of the data carries meaning. The distance catches rows that
+      reconstruct well but lie far from every training row. Each part is
+      centred on its median over the training rows (each training row left
+      out of its own neighbours) and divided by its interquartile range, and
+      the two are summed: a typical row scores about 0.
+    - **mixed units** (``distance_="latent"``): Euclidean distances between
+      rows would depend on an arbitrary choice of units, so the score stays
+      with what the networks learned, in scaled units: each feature's
+      reconstruction error divided by its typical training error (features
+      the network always gets right weigh more), and the Mahalanobis
+      distance of each member's code from the training codes (rows in an
+      empty part of the latent space). Each is divided by its median over
+      the training rows and the two are summed: a typical row scores
+      about 2.
 
-    Each part is centred on its median over the training rows and divided
-    by its interquartile range there, and the two are summed: a typical
-    training row scores about 0. Both are measured in the caller's units
-    when the columns share a unit (the 90th percentile of the column ranges
-    within 10 times the 10th: image embeddings, pixels, already
-    standardized tables), where the geometry of the data carries meaning,
-    and otherwise in the network's scaled units, so that a column in large
-    units cannot hide the others. ``distance="latent"`` replaces the
-    neighbours by the Mahalanobis distance of each member's code from the
-    training codes and weighs each feature's reconstruction error by its
-    typical training error (no training rows are kept in the model).
+    ``distance`` forces either rule; "neighbors" on mixed units measures in
+    the network's scaled units, so no column in large units can hide the
+    others. The switch was chosen on the tuning half of the benchmark sets
+    (``docs/benchmarks.rst``).
 
     The API is exactly :class:`~sklearn.ensemble.IsolationForest`'s:
     :meth:`score_samples` is higher for normal rows,
@@ -191,21 +198,20 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     trim_fraction : float in [0, 0.5), default=0.2
         Share of each batch's highest-error rows left out of the training
         loss after the first third of the epochs (and, with
-        ``distance="latent"``, when the distance statistics are fitted).
+        ``distance_="latent"``, when the distance statistics are fitted).
         0 trains on every row.
 
-    distance : {"neighbors", "latent"}, default="neighbors"
-        The second part of the score. "neighbors": the mean distance to the
-        ``n_neighbors`` nearest training rows (up to 10,000 training rows
-        are kept in the model, a random subset beyond that), with the plain
-        reconstruction error. "latent": the Mahalanobis distance of the
-        code from the training codes, with the reconstruction error of each
-        feature weighed by its typical training error. The default was
-        chosen on the tuning half of the benchmark sets
-        (``docs/benchmarks.rst``).
+    distance : {"auto", "neighbors", "latent"}, default="auto"
+        The second part of the score (see above). "auto": "neighbors" when
+        the columns share a unit, else "latent". "neighbors": the mean
+        distance to the ``n_neighbors`` nearest training rows (up to 10,000
+        training rows are kept in the model, a random subset beyond that),
+        beside the plain reconstruction error. "latent": the Mahalanobis
+        distance of the code, beside the weighted reconstruction error; no
+        training rows are kept.
 
     n_neighbors : int, default=5
-        Neighbours averaged by ``distance="neighbors"`` (PyOD ``KNN``'s
+        Neighbours averaged by the "neighbors" rule (PyOD ``KNN``'s
         default). A training row is not its own neighbour when the two
         parts' median and spread are fitted; rows passed to
         :meth:`score_samples` are compared with the kept training rows,
@@ -235,36 +241,39 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     scaler_ : StandardScaler, MinMaxScaler or None
         The per-feature scaling fitted on X.
 
+    distance_ : {"neighbors", "latent"}
+        The rule used (``distance`` with "auto" resolved).
+
     distance_units_ : {"input", "scaled"}
-        Units the ``"neighbors"`` score is measured in: the caller's
-        ("input", the columns share a unit) or the network's ("scaled").
+        Units the score is measured in: the caller's ("input": the columns
+        share a unit, or ``standardize=False``) or the network's ("scaled").
 
     column_weight_ : ndarray of shape (n_features_in,)
-        ``"neighbors"`` only: the factor from the network's scaled units to
-        the distance units.
+        ``distance_="neighbors"`` only: the factor from the network's
+        scaled units to the distance units.
 
     neighbor_rows_ : ndarray of shape (n_kept, n_features_in)
-        ``"neighbors"`` only: the kept training rows, in distance units
-        (centred).
+        ``distance_="neighbors"`` only: the kept training rows, in
+        distance units (centred).
 
     n_neighbors_ : int
-        ``"neighbors"`` only: neighbours averaged (``n_neighbors``, fewer
-        when fewer training rows were kept).
+        ``distance_="neighbors"`` only: neighbours averaged
+        (``n_neighbors``, fewer when fewer training rows were kept).
 
     distance_center_ : ndarray of shape (2,)
-        ``"neighbors"`` only: median training reconstruction error and
-        neighbour distance.
+        ``distance_="neighbors"`` only: median training reconstruction
+        error and neighbour distance.
 
     residual_scale_ : ndarray of shape (n_estimators, n_features_in)
-        ``"latent"`` only: typical reconstruction error of each feature, per
-        member (floored at 0.1 standardized units).
+        ``distance_="latent"`` only: typical reconstruction error of each
+        feature, per member (floored at 0.1 standardized units).
 
     code_mean_ : ndarray of shape (n_estimators, n_components)
-        ``"latent"`` only: mean training code, per member.
+        ``distance_="latent"`` only: mean training code, per member.
 
     code_precision_ : ndarray of shape (n_estimators, n_components, n_components)
-        ``"latent"`` only: inverse covariance of the training codes, per
-        member.
+        ``distance_="latent"`` only: inverse covariance of the training
+        codes, per member.
 
     distance_scale_ : ndarray of shape (2,) or (n_estimators, 2)
         "neighbors": interquartile range of the training reconstruction
@@ -310,7 +319,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "trim_fraction": [Interval(Real, 0, 0.5, closed="left")],
-        "distance": [StrOptions({"neighbors", "latent"})],
+        "distance": [StrOptions({"auto", "neighbors", "latent"})],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -322,7 +331,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         n_estimators=3,
         contamination="auto",
         trim_fraction=0.2,
-        distance="neighbors",
+        distance="auto",
         n_neighbors=5,
         hidden_layer_sizes=(64, 32),
         activation="relu",
@@ -441,9 +450,15 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self._explain_baseline = self._scale(X.mean(axis=0, keepdims=True))[0]
         for name in (*SCORE_STATISTICS["latent"], *SCORE_STATISTICS["neighbors"]):
             vars(self).pop(name, None)  # a refit under the other rule
-        if self.distance == "latent":
+        shared = self.scaler_ is None or shared_units(X)
+        self.distance_ = self.distance
+        if self.distance == "auto":
+            self.distance_ = "neighbors" if shared else "latent"
+        if self.distance_ == "latent":
+            self.distance_units_ = "scaled"
             self._fit_distances(X)
         else:
+            self.distance_units_ = "input" if shared else "scaled"
             self._fit_neighbors(X)
         # the threshold is set on the scores score_samples gives the training
         # rows, so fit(X).predict(X) flags the contamination share
@@ -531,8 +546,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         if n > MAX_NEIGHBOR_ROWS:
             rng = check_random_state(self.random_state)
             kept = np.sort(rng.choice(n, MAX_NEIGHBOR_ROWS, replace=False))
-        shared = self.scaler_ is None or shared_units(X)
-        self.distance_units_ = "input" if shared else "scaled"
+        shared = self.distance_units_ == "input"
         d = self.n_features_in_
         # every scaler here is affine: the unscaled unit step per column
         step = self._unscale(np.ones((1, d))) - self._unscale(np.zeros((1, d)))
@@ -561,7 +575,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         weight = next(self._inference_module(dtype).parameters())
         return [
             torch.as_tensor(getattr(self, name), dtype=weight.dtype, device=weight.device)
-            for name in names or SCORE_STATISTICS[self.distance]
+            for name in names or SCORE_STATISTICS[self.distance_]
         ]
 
     def _neighbor_outputs(self, X: np.ndarray, k: int):
@@ -588,11 +602,11 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def _onnx_graph(self, method: str):
         from ._export import InferenceGraph
 
-        names = [name[:-1] for name in SCORE_STATISTICS[self.distance]]
+        names = [name[:-1] for name in SCORE_STATISTICS[self.distance_]]
         graph = InferenceGraph(self, {name: getattr(self, name + "_") for name in names})
         offset = self.offset_ if method == "decision_function" else 0.0
         rule = _scores
-        if self.distance == "neighbors":
+        if self.distance_ == "neighbors":
             rule = partial(_neighbor_scores, k=self.n_neighbors_, block=None)
 
         def score(g, X):  # as score_samples (and decision_function), in torch
@@ -603,7 +617,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     # ------------------------------------------------------------ inference
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
         stats, score = self._score_tensors(X.dtype), _scores
-        if self.distance == "neighbors":
+        if self.distance_ == "neighbors":
             score = partial(_neighbor_scores, k=self.n_neighbors_, block=NEIGHBOR_BLOCK)
         scores = self._infer(lambda mod, x, m, y: score(mod, x, *stats), X, scale=True)
         return scores.astype(np.float64)
@@ -620,8 +634,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         -------
         scores : ndarray of shape (n_samples,)
             Minus the outlier score, the sum of its two scaled parts:
-            typical training rows score about 0 (``distance="neighbors"``)
-            or -2 (``distance="latent"``).
+            typical training rows score about 0 (``distance_="neighbors"``)
+            or -2 (``distance_="latent"``).
         """
         return self._score_samples(self._check_fitted_X(X))
 
@@ -727,11 +741,11 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         the training median is subtracted):
 
         - the reconstruction part is a sum of per-feature terms already;
-        - ``distance="neighbors"``: a neighbour at distance ``r`` is credited
+        - ``distance_="neighbors"``: a neighbour at distance ``r`` is credited
           to feature ``f`` as ``diff_f ** 2 / r`` (the row's squared
           difference from that neighbour on ``f``), which sums to ``r`` over
           the features;
-        - ``distance="latent"``: the latent part (the row's code is far from
+        - ``distance_="latent"``: the latent part (the row's code is far from
           the training codes) is attributed by integrated gradients: the
           encoder's path from the training mean to the row, with each
           feature credited for the rise in latent distance it causes
@@ -752,7 +766,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             is one) when X had column names, otherwise an ndarray.
         """
         X_valid = self._check_fitted_X(X)
-        if self.distance == "neighbors":
+        if self.distance_ == "neighbors":
             terms = self._neighbor_terms(X_valid)
         else:
             terms = self._latent_terms(X_valid)

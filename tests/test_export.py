@@ -17,6 +17,8 @@ CASES = [
     ("AEImputer", "transform", True),
     ("AEOutlierDetector", "score_samples", False),
     ("AEOutlierDetector", "decision_function", False),
+    ("AEOutlierDetector latent", "score_samples", False),
+    ("AEOutlierDetector latent", "decision_function", False),
 ]
 
 
@@ -31,7 +33,9 @@ def test_onnxruntime_matches_the_estimator(name, method, with_nan, blobs, tmp_pa
     if with_nan:
         X[::4, 1] = np.nan
         X[::7, 4] = np.nan
-    estimator = getattr(sklearn_ae, name)(max_iter=5, random_state=0).fit(X)
+    name, _, distance = name.partition(" ")  # the outlier detector's two rules
+    params = {"distance": distance or "neighbors"} if name == "AEOutlierDetector" else {}
+    estimator = getattr(sklearn_ae, name)(max_iter=5, random_state=0, **params).fit(X)
     path = tmp_path / "model.onnx"
     model = estimator.to_onnx(path, method=method)
     assert path.stat().st_size > 0

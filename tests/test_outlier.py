@@ -290,10 +290,10 @@ def neighbor_parts(detector, X_train, X):
 def test_neighbors_score_is_the_sum_of_the_two_standardized_parts(labelled):
     X, _ = labelled
     X_train, X_new = X[::2], X[1::2]
-    detector = AEOutlierDetector(**FAST).fit(X_train)
-    assert detector.distance == "neighbors" and detector.n_neighbors_ == 5
+    detector = AEOutlierDetector(distance="neighbors", **FAST).fit(X_train)
+    assert detector.distance_ == "neighbors" and detector.n_neighbors_ == 5
     # one member: its reconstruction is the ensemble's (the error is per member)
-    single = AEOutlierDetector(n_estimators=1, **FAST).fit(X_train)
+    single = AEOutlierDetector(n_estimators=1, distance="neighbors", **FAST).fit(X_train)
     recon, near = neighbor_parts(single, X_train, X_new)
     parts = np.column_stack([recon, near])
     expected = -((parts - single.distance_center_) / single.distance_scale_).sum(axis=1)
@@ -314,6 +314,7 @@ def test_neighbors_catch_a_far_row_that_reconstructs_well(rng):
     X = rng.normal(size=(600, 2)) @ basis + 0.01 * rng.normal(size=(600, 5))
     far = np.array([[6.0, 0.0]]) @ basis
     detector = AEOutlierDetector(contamination=0.01, **FAST).fit(X)
+    assert detector.distance_ == "neighbors"  # columns on one scale
     recon, near = neighbor_parts(detector, X, far)
     typical_recon, _ = neighbor_parts(detector, X, X[:100])
     assert recon[0] < np.percentile(typical_recon, 99)  # reconstruction alone misses it
@@ -328,16 +329,22 @@ def test_distance_units_follow_the_columns(rng):
     embeddings = active * rng.exponential(size=(300, 40))
     detector = AEOutlierDetector(**FAST).fit(embeddings)
     assert detector.scaler_.scale_.max() > 3 * detector.scaler_.scale_.min()
-    assert detector.distance_units_ == "input"
+    assert (detector.distance_, detector.distance_units_) == ("neighbors", "input")
     np.testing.assert_allclose(detector.column_weight_, detector.scaler_.scale_)
-    # mixed units: a column in millions must not hide the others
+    # mixed units: a column in millions must not hide the others, under
+    # either rule
     mixed = rng.normal(size=(400, 4)) * np.array([1.0, 1.0, 1.0, 1e6])
-    detector = AEOutlierDetector(contamination=0.01, **FAST).fit(mixed)
-    assert detector.distance_units_ == "scaled"
-    np.testing.assert_array_equal(detector.column_weight_, np.ones(4))
     row = np.array([[8.0, 0.0, 0.0, 0.0]])  # far out in a small-unit column
-    assert detector.predict(row)[0] == -1
-    assert detector.explain(row)[0].argmax() == 0
+    for distance in ("auto", "neighbors"):
+        detector = AEOutlierDetector(contamination=0.01, distance=distance, **FAST).fit(mixed)
+        assert detector.distance_ == ("latent" if distance == "auto" else "neighbors")
+        assert detector.distance_units_ == "scaled"
+        assert detector.predict(row)[0] == -1
+        assert detector.explain(row)[0].argmax() == 0
+    np.testing.assert_array_equal(detector.column_weight_, np.ones(4))
+    # a refit under the other rule drops the first rule's arrays
+    detector.set_params(distance="latent").fit(mixed)
+    assert hasattr(detector, "code_precision_") and not hasattr(detector, "neighbor_rows_")
 
 
 def test_neighbor_rows_are_a_seeded_subset_of_large_training_sets(monkeypatch, labelled):
@@ -345,8 +352,8 @@ def test_neighbor_rows_are_a_seeded_subset_of_large_training_sets(monkeypatch, l
 
     X, _ = labelled
     monkeypatch.setattr(_outlier, "MAX_NEIGHBOR_ROWS", 50)
-    first = AEOutlierDetector(**FAST).fit(X)
-    second = AEOutlierDetector(**FAST).fit(X)
+    first = AEOutlierDetector(distance="neighbors", **FAST).fit(X)
+    second = AEOutlierDetector(distance="neighbors", **FAST).fit(X)
     assert first.neighbor_rows_.shape == (50, X.shape[1])
     np.testing.assert_array_equal(first.neighbor_rows_, second.neighbor_rows_)
     kept = first.scaler_.inverse_transform(first.neighbor_rows_)  # scaled units here
@@ -356,7 +363,7 @@ def test_neighbor_rows_are_a_seeded_subset_of_large_training_sets(monkeypatch, l
 
 def test_neighbors_explain_is_complete(labelled):
     X, _ = labelled
-    detector = AEOutlierDetector(**FAST).fit(X)
+    detector = AEOutlierDetector(distance="neighbors", **FAST).fit(X)
     terms = detector._neighbor_terms(X[:20])
     # the per-feature terms add up to the outlier score before centring
     offset = (detector.distance_center_ / detector.distance_scale_).sum()

@@ -454,15 +454,15 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.distance_ = self.distance
         if self.distance == "auto":
             self.distance_ = "neighbors" if shared else "latent"
+        # the threshold is set on the scores score_samples gives the training
+        # rows, so fit(X).predict(X) flags the contamination share
         if self.distance_ == "latent":
             self.distance_units_ = "scaled"
             self._fit_distances(X)
+            scores = self._score_samples(X)
         else:
             self.distance_units_ = "input" if shared else "scaled"
-            self._fit_neighbors(X)
-        # the threshold is set on the scores score_samples gives the training
-        # rows, so fit(X).predict(X) flags the contamination share
-        scores = self._score_samples(X)
+            scores = self._fit_neighbors(X)
         if self.contamination == "auto":
             q1, q3 = np.percentile(-scores, [25, 75])
             self.offset_ = -float(q3 + AUTO_FENCE * (q3 - q1))
@@ -534,12 +534,14 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         raw = self._member_outputs(X, post=self._raw_distances)
         self.distance_scale_ = np.maximum(np.median(raw, axis=0), 1e-12)
 
-    def _fit_neighbors(self, X: np.ndarray) -> None:
-        """Kept rows, distance units and the two parts' training statistics.
+    def _fit_neighbors(self, X: np.ndarray) -> np.ndarray:
+        """Kept rows and the two parts' training statistics; returns ``score_samples(X)``.
 
         Each training row's neighbour distance leaves the row itself out
         (as PyOD's ``decision_scores_``), so the median and spread describe
-        rows the model has not memorised.
+        rows the model has not memorised. The scores returned are those
+        :meth:`score_samples` gives the training rows (kept rows among their
+        own neighbours), from the same pass.
         """
         n = X.shape[0]
         kept = np.arange(n)
@@ -558,17 +560,19 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         is_kept[kept] = True
         recon, near = self._neighbor_outputs(X, k + 1 if len(kept) > k else k)
         # a kept row's nearest row is itself: skip it
-        near = (
+        left_out = (
             np.where(is_kept[:, None], near[:, 1 : k + 1], near[:, :k])
             if near.shape[1] > k
             else near
         )
-        parts = np.column_stack([recon, near.mean(axis=1)])
+        parts = np.column_stack([recon, left_out.mean(axis=1)])
         center = np.median(parts, axis=0)
         q1, q3 = np.percentile(parts, [25, 75], axis=0)
         spread = np.abs(parts - center).mean(axis=0)
         scale = np.where(q3 - q1 > 0, q3 - q1, np.where(spread > 0, spread, 1.0))
         self.distance_center_, self.distance_scale_ = center, scale
+        parts[:, 1] = near[:, :k].mean(axis=1)  # as score_samples: kept rows included
+        return -((parts - center) / scale).sum(axis=1)
 
     def _score_tensors(self, dtype=np.float64, names=None):
         """Fitted score statistics (``names``, default the rule's) as inference tensors."""

@@ -60,12 +60,17 @@ def test_contract_sign_offset_and_labels(labelled):
     np.testing.assert_array_equal(detector.fit_predict(X), labels)
 
 
+@pytest.mark.parametrize("distance", ["neighbors", "latent"])
 @pytest.mark.parametrize("contamination", [0.01, 0.1, 0.25, 0.5])
-def test_float_contamination_flags_that_share_of_training_rows(labelled, contamination):
+def test_float_contamination_flags_that_share_of_training_rows(
+    labelled, contamination, distance
+):
     X, _ = labelled
-    detector = AEOutlierDetector(contamination=contamination, **FAST).fit(X)
+    detector = AEOutlierDetector(contamination=contamination, distance=distance, **FAST).fit(X)
     share = np.mean(detector.predict(X) == -1)
     assert abs(share - contamination) <= 1.0 / len(X)
+    expected = np.percentile(detector.score_samples(X), 100 * contamination)
+    assert detector.offset_ == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 def test_auto_contamination_flags_clear_outliers_only(rng):

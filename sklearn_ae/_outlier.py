@@ -674,12 +674,12 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         decision = self.decision_function(X)  # validates X once
         return np.where(decision < 0, -1, 1)
 
-    def _latent_attribution(self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS):
-        """Integrated gradients of each member's latent distance, per feature.
+    def _integrated_gradients(self, X_scaled: np.ndarray, distance, steps: int = EXPLAIN_STEPS):
+        """Integrated gradients of ``distance(module, point, tensor) -> (n, outputs)``.
 
         The path runs from the training mean (in scaled units) to each row;
-        returns ``(n_samples, n_members, n_features)`` attributions whose sum
-        over features is the latent distance's rise along that path.
+        returns ``(n_samples, outputs, n_features)`` attributions whose sum
+        over features is each output's rise along that path.
         """
         module = self._inference_module()
         dtype = next(module.parameters()).dtype
@@ -688,22 +688,41 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         def tensor(a):
             return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)
 
-        mean, precision = tensor(self.code_mean_), tensor(self.code_precision_)
         base = tensor(self._explain_baseline)
-        n_members = self.code_mean_.shape[0]
         parts = []
         for start in range(0, X_scaled.shape[0], 1024):
             x = tensor(X_scaled[start : start + 1024])
-            total = torch.zeros(x.shape[0], n_members, x.shape[1], dtype=dtype, device=device)
+            total = None
             for alpha in (np.arange(steps) + 0.5) / steps:
                 point = (base + alpha * (x - base)).requires_grad_(True)
-                c = module.encode(point) - mean
-                latent = _mahalanobis(torch.einsum, c, precision)
-                for m in range(n_members):
-                    (grad,) = torch.autograd.grad(latent[:, m].sum(), point, retain_graph=True)
+                out = distance(module, point, tensor)
+                if total is None:
+                    total = torch.zeros(*out.shape, x.shape[1], dtype=dtype, device=device)
+                for m in range(out.shape[1]):
+                    (grad,) = torch.autograd.grad(out[:, m].sum(), point, retain_graph=True)
                     total[:, m] += grad
             parts.append((total * (x - base)[:, None, :] / steps).detach().cpu().numpy())
         return np.concatenate(parts).astype(np.float64)
+
+    def _latent_attribution(self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS):
+        """Integrated gradients of each member's latent distance, ``(n, members, features)``."""
+
+        def latent(module, point, tensor):
+            centred = module.encode(point) - tensor(self.code_mean_)
+            return _mahalanobis(torch.einsum, centred, tensor(self.code_precision_))
+
+        return self._integrated_gradients(X_scaled, latent, steps)
+
+    def _neighbor_attribution(self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS):
+        """Integrated gradients of the two ``"neighbors"`` parts, ``(n, 2, features)``."""
+        k = self.n_neighbors_
+
+        def parts(module, point, tensor):
+            weight, rows = tensor(self.column_weight_), tensor(self.neighbor_rows_)
+            recon, near = _neighbor_parts(module, point, weight, rows, k)
+            return torch.stack([recon, near.mean(dim=1)], dim=1)
+
+        return self._integrated_gradients(X_scaled, parts, steps)
 
     def _latent_terms(self, X_valid: np.ndarray) -> np.ndarray:
         """Per-feature parts of the ``"latent"`` score, ``(n, features)``."""
@@ -718,24 +737,13 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def _neighbor_terms(self, X_valid: np.ndarray) -> np.ndarray:
         """Per-feature parts of the ``"neighbors"`` score, ``(n, features)``.
 
-        The reconstruction part is a mean of per-feature squared errors; a
-        neighbour at distance ``r`` contributes ``diff_f ** 2 / r`` on
-        feature ``f``, which sums over the features to ``r``.
+        Both parts are credited by integrated gradients from the training
+        mean to the row: a feature pushed out is blamed, not the correlated
+        features the network moves to reconstruct the row, nor the features
+        on which the row happens to differ from its final neighbours.
         """
-        weight, rows, k = self.column_weight_, self.neighbor_rows_, self.n_neighbors_
-        residuals, _ = self._member_outputs(X_valid)
-        d = residuals.shape[2]
-        recon = ((residuals * weight) ** 2).mean(axis=1) / d
-        u = self._scale(X_valid).astype(np.float64) * weight
-        near = np.zeros_like(u)
-        for start in range(0, u.shape[0], NEIGHBOR_BLOCK):
-            chunk = u[start : start + NEIGHBOR_BLOCK]
-            d2 = (chunk**2).sum(1)[:, None] + (rows**2).sum(1) - 2.0 * chunk @ rows.T
-            idx = np.argpartition(d2, k - 1, axis=1)[:, :k]
-            diff2 = (chunk[:, None, :] - rows[idx]) ** 2  # (block, k, features)
-            r = np.sqrt(diff2.sum(axis=2, keepdims=True))
-            near[start : start + NEIGHBOR_BLOCK] = (diff2 / np.where(r > 0, r, 1.0)).mean(axis=1)
-        return recon / self.distance_scale_[0] + near / self.distance_scale_[1]
+        credit = np.maximum(self._neighbor_attribution(self._scale(X_valid)), 0)
+        return (credit / self.distance_scale_[None, :, None]).sum(axis=1)
 
     def explain(self, X):
         """Each feature's share of each row's outlier score.
@@ -744,16 +752,20 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         split over the features (each part over its training spread, before
         the training median is subtracted):
 
-        - the reconstruction part is a sum of per-feature terms already;
-        - ``distance_="neighbors"``: a neighbour at distance ``r`` is credited
-          to feature ``f`` as ``diff_f ** 2 / r`` (the row's squared
-          difference from that neighbour on ``f``), which sums to ``r`` over
-          the features;
-        - ``distance_="latent"``: the latent part (the row's code is far from
-          the training codes) is attributed by integrated gradients: the
-          encoder's path from the training mean to the row, with each
-          feature credited for the rise in latent distance it causes
-          (negative credit is dropped).
+        - ``distance_="neighbors"``: both the reconstruction error and the
+          distance to the nearest training rows are credited by integrated
+          gradients along the path from the training mean to the row, each
+          feature for the rise it causes (so a feature pushed out gets the
+          credit, not the correlated features the network changes to
+          reconstruct the row);
+        - ``distance_="latent"``: the reconstruction part is a sum of
+          per-feature weighted errors already, and the latent part (the
+          row's code is far from the training codes) is attributed by
+          integrated gradients: the encoder's path from the training mean to
+          the row, with each feature credited for the rise in latent
+          distance it causes.
+
+        Negative credit is dropped.
 
         Shares are normalized so each row sums to 1: a row pushed far out on
         one feature gives that feature the largest share.

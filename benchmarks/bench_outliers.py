@@ -29,6 +29,10 @@ optional benchmark extra (``pip install -e .[benchmark]``).
 Usage::
 
     python benchmarks/bench_outliers.py [--family tabular embeddings sklearn] [--seeds 0 1 2]
+        [--distance auto|neighbors|latent] [--no-pyod-ae]
+
+``--distance latent`` measures the previous default rule (weighted
+reconstruction error + latent distance everywhere) on the same splits.
 """
 
 from __future__ import annotations
@@ -50,13 +54,13 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 OURS = "AEOutlierDetector"
 
 
-def detectors(seed: int, with_pyod_ae: bool) -> dict:
+def detectors(seed: int, with_pyod_ae: bool, distance: str = "auto") -> dict:
     """Name -> (fit, anomaly score) for every available detector."""
     from sklearn_ae import AEOutlierDetector
 
     out = {
         OURS: (
-            lambda X: AEOutlierDetector(random_state=seed, device="cpu").fit(X),
+            lambda X: AEOutlierDetector(random_state=seed, device="cpu", distance=distance).fit(X),
             lambda m, X: -m.score_samples(X),
         ),
         "IsolationForest": (
@@ -107,7 +111,9 @@ def load(family: str, name: str):
     return data["X"].astype(np.float64), data["y"].astype(int)
 
 
-def one_split(family: str, name: str, seed: int, with_pyod_ae: bool) -> list[tuple]:
+def one_split(
+    family: str, name: str, seed: int, with_pyod_ae: bool, distance: str = "auto"
+) -> list[tuple]:
     import torch
 
     torch.set_num_threads(1)
@@ -117,7 +123,7 @@ def one_split(family: str, name: str, seed: int, with_pyod_ae: bool) -> list[tup
         X, y, test_size=0.3, stratify=y, random_state=seed
     )
     rows = []
-    for det, (fit, score) in detectors(seed, with_pyod_ae).items():
+    for det, (fit, score) in detectors(seed, with_pyod_ae, distance).items():
         start = time.perf_counter()
         model = fit(X_train)
         elapsed = time.perf_counter() - start
@@ -189,11 +195,20 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(splits.REPORT_SEEDS))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--no-pyod-ae", action="store_true", help="skip the fit-time reference")
+    parser.add_argument(
+        "--distance",
+        choices=["auto", "neighbors", "latent"],
+        default="auto",
+        help="AEOutlierDetector's distance (default: its default, auto; latent is the "
+        "previous default rule)",
+    )
     args = parser.parse_args(argv)
     for family in args.family:
         names = list(datasets(family).values())[-1]
         jobs = [
-            delayed(one_split)(family, n, s, not args.no_pyod_ae) for n in names for s in args.seeds
+            delayed(one_split)(family, n, s, not args.no_pyod_ae, args.distance)
+            for n in names
+            for s in args.seeds
         ]
         rows = [r for chunk in Parallel(n_jobs=args.n_jobs)(jobs) for r in chunk]
         report(family, rows)

@@ -85,12 +85,15 @@ def shared_units(X: np.ndarray, factor: float = SHARED_UNITS_FACTOR) -> bool:
 
 def _nearest(u, rows, k: int, block: int | None = NEIGHBOR_BLOCK):
     """Distances from each row of ``u`` to its ``k`` nearest ``rows``, ascending (torch)."""
-    rows_sq = (rows * rows).sum(dim=1)
+    # the expanded form finds the neighbours, in float32 (twice as fast; its
+    # rounding can only swap near-ties); their distances are then recomputed
+    # from the differences, in the rows' dtype (exact near 0)
+    rows32 = rows.float()
+    rows_sq = (rows32 * rows32).sum(dim=1)
     parts = []
     for chunk in [u] if block is None else torch.split(u, block):
-        # the expanded form finds the neighbours; their distances are then
-        # recomputed from the differences (exact near 0, in float32 too)
-        d2 = (chunk * chunk).sum(dim=1, keepdim=True) + rows_sq - 2.0 * chunk @ rows.T
+        c32 = chunk.float()
+        d2 = (c32 * c32).sum(dim=1, keepdim=True) + rows_sq - 2.0 * c32 @ rows32.T
         index = torch.topk(d2, k, dim=1, largest=False).indices
         diff = chunk.unsqueeze(1) - rows[index]  # (block, k, features)
         parts.append(torch.sort(torch.sqrt((diff * diff).sum(dim=2)), dim=1).values)

@@ -6,8 +6,10 @@ also on breast_cancer (30 continuous columns). ``weights`` is the
 bytes of the trained module's parameters and buffers; ``tables`` the fitted
 arrays outside the network that the model needs (VAEGenerator's quantile
 tables, counted as the arrays it holds when fitted; the files store their
-runs of repeated values once); the ratios are to the weights, and for the VAE also to weights plus
-tables. The issue's target: a default pickle within 1.5x the weights.
+runs of repeated values once; AEOutlierDetector's kept training rows under
+its neighbours rule); the ratios are to the weights, and also to weights
+plus tables. The issue's target: a default pickle within 1.5x the weights
+plus those tables.
 
 Usage::
 
@@ -21,6 +23,7 @@ import pickle
 import tempfile
 import warnings
 
+import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits
 
 import sklearn_ae
@@ -32,6 +35,8 @@ def weight_bytes(estimator) -> int:
 
 
 def table_bytes(estimator) -> int:
+    if isinstance(estimator, sklearn_ae.AEOutlierDetector):  # the kept training rows
+        return getattr(estimator, "neighbor_rows_", np.empty(0)).nbytes
     if not isinstance(estimator, sklearn_ae.VAEGenerator):
         return 0
     quantiles = estimator.scaler_.quantiles_

@@ -36,8 +36,9 @@ MAX_NEIGHBOR_ROWS = 10_000
 #: this factor of the 10th; chosen on the tuning half (10 and 20 tied there).
 SHARED_UNITS_FACTOR = 10.0
 
-#: Query rows per block of the neighbour search (bounds its memory).
-NEIGHBOR_BLOCK = 1024
+#: Query rows per block of the neighbour search (bounds its memory: one
+#: float32 buffer of this many rows by the kept rows, 10 MB at most).
+NEIGHBOR_BLOCK = 256
 
 
 def _mahalanobis(einsum, centred, precision):
@@ -92,9 +93,12 @@ def _nearest(u, rows, k: int, block: int | None = NEIGHBOR_BLOCK):
     rows_sq = (rows32 * rows32).sum(dim=1)
     parts = []
     for chunk in [u] if block is None else torch.split(u, block):
-        c32 = chunk.float()
-        d2 = (c32 * c32).sum(dim=1, keepdim=True) + rows_sq - 2.0 * c32 @ rows32.T
-        index = torch.topk(d2, k, dim=1, largest=False).indices
+        with torch.no_grad():  # only the indices are kept (explain differentiates the rest)
+            c32 = chunk.float()
+            # one (block, kept rows) buffer: -2 x.r + |r|^2, then + |x|^2 in place
+            d2 = torch.addmm(rows_sq, c32, rows32.T, alpha=-2.0)
+            d2 += (c32 * c32).sum(dim=1, keepdim=True)
+            index = torch.topk(d2, k, dim=1, largest=False).indices
         diff = chunk.unsqueeze(1) - rows[index]  # (block, k, features)
         parts.append(torch.sort(torch.sqrt((diff * diff).sum(dim=2)), dim=1).values)
     return parts[0] if len(parts) == 1 else torch.cat(parts)

@@ -100,7 +100,9 @@ def _nearest(u, rows, k: int, block: int | None = NEIGHBOR_BLOCK):
             d2 += (c32 * c32).sum(dim=1, keepdim=True)
             index = torch.topk(d2, k, dim=1, largest=False).indices
         diff = chunk.unsqueeze(1) - rows[index]  # (block, k, features)
-        parts.append(torch.sort(torch.sqrt((diff * diff).sum(dim=2)), dim=1).values)
+        # the floor keeps the gradient finite at a kept row (explain's paths)
+        distance = torch.sqrt(torch.clamp((diff * diff).sum(dim=2), min=1e-30))
+        parts.append(torch.sort(distance, dim=1).values)
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
@@ -775,7 +777,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         Negative credit is dropped.
 
         Shares are normalized so each row sums to 1: a row pushed far out on
-        one feature gives that feature the largest share.
+        one feature gives that feature the largest share. A row whose
+        parts do not rise from the training mean's (the mean itself, say)
+        has nothing to explain: its shares are all 0.
 
         Parameters
         ----------

@@ -392,6 +392,16 @@ def test_neighbor_rows_are_a_seeded_subset_of_large_training_sets(monkeypatch, l
     assert np.isfinite(first.score_samples(X)).all()
 
 
+def test_explain_is_finite_on_a_row_at_the_training_mean():
+    # the mean is also a kept row: the path from it has zero length there
+    X = np.array([[-1.0, -1, 0], [1, 1, 0], [0, 0, 0], [0, 0, 1], [0, 0, -1]] * 20)
+    detector = AEOutlierDetector(distance="neighbors", **FAST).fit(X)
+    shares = detector.explain(X[:5])
+    assert np.isfinite(shares).all()
+    np.testing.assert_array_equal(shares[2], 0.0)
+    np.testing.assert_allclose(shares[[0, 1, 3, 4]].sum(axis=1), 1.0)
+
+
 def test_neighbors_explain_is_complete(labelled):
     X, _ = labelled
     detector = AEOutlierDetector(distance="neighbors", **FAST).fit(X)

@@ -457,7 +457,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         """Score statistics and threshold from the training rows (chunk by chunk)."""
         # the training mean in scaled units (every scaler here is affine)
         self._explain_baseline = self._scale(X.mean(axis=0, keepdims=True))[0]
-        for name in (*SCORE_STATISTICS["latent"], *SCORE_STATISTICS["neighbors"]):
+        for name in (*SCORE_STATISTICS["latent"], *SCORE_STATISTICS["neighbors"], "n_neighbors_"):
             vars(self).pop(name, None)  # a refit under the other rule
         shared = self.scaler_ is None or shared_units(X)
         self.distance_ = self.distance
@@ -618,9 +618,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         names = [name[:-1] for name in SCORE_STATISTICS[self.distance_]]
         graph = InferenceGraph(self, {name: getattr(self, name + "_") for name in names})
         offset = self.offset_ if method == "decision_function" else 0.0
-        rule = _scores
-        if self.distance_ == "neighbors":
-            rule = partial(_neighbor_scores, k=self.n_neighbors_, block=None)
+        rule = self._score_function(block=None)  # the whole batch in one graph
 
         def score(g, X):  # as score_samples (and decision_function), in torch
             return rule(g.module, g.scale(X)[0], *(getattr(g, n) for n in names)) - offset
@@ -628,10 +626,14 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         return graph, score, self.n_features_in_
 
     # ------------------------------------------------------------ inference
-    def _score_samples(self, X: np.ndarray) -> np.ndarray:
-        stats, score = self._score_tensors(X.dtype), _scores
+    def _score_function(self, block=NEIGHBOR_BLOCK):
+        """The torch function of the fitted rule: ``(module, x, *statistics) -> scores``."""
         if self.distance_ == "neighbors":
-            score = partial(_neighbor_scores, k=self.n_neighbors_, block=NEIGHBOR_BLOCK)
+            return partial(_neighbor_scores, k=self.n_neighbors_, block=block)
+        return _scores
+
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
+        stats, score = self._score_tensors(X.dtype), self._score_function()
         scores = self._infer(lambda mod, x, m, y: score(mod, x, *stats), X, scale=True)
         return scores.astype(np.float64)
 

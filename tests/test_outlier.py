@@ -375,7 +375,8 @@ def test_distance_units_follow_the_columns(rng):
     np.testing.assert_array_equal(detector.column_weight_, np.ones(4))
     # a refit under the other rule drops the first rule's arrays
     detector.set_params(distance="latent").fit(mixed)
-    assert hasattr(detector, "code_precision_") and not hasattr(detector, "neighbor_rows_")
+    assert hasattr(detector, "code_precision_")
+    assert not hasattr(detector, "neighbor_rows_") and not hasattr(detector, "n_neighbors_")
 
 
 def test_neighbor_rows_are_a_seeded_subset_of_large_training_sets(monkeypatch, labelled):

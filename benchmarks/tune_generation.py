@@ -34,9 +34,11 @@ bought no privacy here. A later round looked for the TSTR lead (issue 10,
 item 5) beside ``dropout=0.1``: a lighter KL (``beta=0.5``) and a wider
 decoder (``hidden_layer_sizes=(256, 256)``) left TSTR at 0.500 and 0.488
 (TVAE 0.524) and lost pair trends and detection; neither was adopted.
-randhie's TSTR is negative for every variant (-0.13 to -0.15: a regressor
-trained on the synthetic rows predicts its held-out target worse than the
-mean), which is where the mean is lost.
+randhie's TSTR is negative for every variant (-0.13 to -0.15) and for TVAE
+too (-0.20; trained on the real rows, -0.05: its target is barely
+predictable); the gap to TVAE is on anes96, modechoice and fair (TVAE 0.852,
+0.748 and 0.696 in ``bench_generation.py --half tuning --seeds 10 11``,
+against 0.78, 0.68-0.73 and 0.64-0.66 here).
 
 Usage::
 

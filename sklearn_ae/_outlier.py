@@ -685,12 +685,16 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         decision = self.decision_function(X)  # validates X once
         return np.where(decision < 0, -1, 1)
 
-    def _integrated_gradients(self, X_scaled: np.ndarray, distance, steps: int = EXPLAIN_STEPS):
-        """Integrated gradients of ``distance(module, point, tensor) -> (n, outputs)``.
+    def _integrated_gradients(
+        self, X_scaled: np.ndarray, distance, statistics, steps: int = EXPLAIN_STEPS
+    ):
+        """Integrated gradients of ``distance(module, point, *stats) -> (n, outputs)``.
 
-        The path runs from the training mean (in scaled units) to each row;
-        returns ``(n_samples, outputs, n_features)`` attributions whose sum
-        over features is each output's rise along that path.
+        ``stats`` are the fitted arrays named in ``statistics``, as tensors
+        (converted once). The path runs from the training mean (in scaled
+        units) to each row; returns ``(n_samples, outputs, n_features)``
+        attributions whose sum over features is each output's rise along
+        that path.
         """
         module = self._inference_module()
         dtype = next(module.parameters()).dtype
@@ -700,13 +704,14 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)
 
         base = tensor(self._explain_baseline)
+        stats = [tensor(getattr(self, name)) for name in statistics]
         parts = []
         for start in range(0, X_scaled.shape[0], 1024):
             x = tensor(X_scaled[start : start + 1024])
             total = None
             for alpha in (np.arange(steps) + 0.5) / steps:
                 point = (base + alpha * (x - base)).requires_grad_(True)
-                out = distance(module, point, tensor)
+                out = distance(module, point, *stats)
                 if total is None:
                     total = torch.zeros(*out.shape, x.shape[1], dtype=dtype, device=device)
                 for m in range(out.shape[1]):
@@ -718,22 +723,22 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def _latent_attribution(self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS):
         """Integrated gradients of each member's latent distance, ``(n, members, features)``."""
 
-        def latent(module, point, tensor):
-            centred = module.encode(point) - tensor(self.code_mean_)
-            return _mahalanobis(torch.einsum, centred, tensor(self.code_precision_))
+        def latent(module, point, mean, precision):
+            return _mahalanobis(torch.einsum, module.encode(point) - mean, precision)
 
-        return self._integrated_gradients(X_scaled, latent, steps)
+        statistics = ("code_mean_", "code_precision_")
+        return self._integrated_gradients(X_scaled, latent, statistics, steps)
 
     def _neighbor_attribution(self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS):
         """Integrated gradients of the two ``"neighbors"`` parts, ``(n, 2, features)``."""
         k = self.n_neighbors_
 
-        def parts(module, point, tensor):
-            weight, rows = tensor(self.column_weight_), tensor(self.neighbor_rows_)
+        def parts(module, point, weight, rows):
             recon, near = _neighbor_parts(module, point, weight, rows, k)
             return torch.stack([recon, near.mean(dim=1)], dim=1)
 
-        return self._integrated_gradients(X_scaled, parts, steps)
+        statistics = SCORE_STATISTICS["neighbors"][:2]  # column_weight_, neighbor_rows_
+        return self._integrated_gradients(X_scaled, parts, statistics, steps)
 
     def _latent_terms(self, X_valid: np.ndarray) -> np.ndarray:
         """Per-feature parts of the ``"latent"`` score, ``(n, features)``."""

@@ -64,23 +64,77 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 import sklearn_ae._vae as vae  # noqa: E402
 from sklearn_ae._base import _overriding  # noqa: E402
 
+#: the sampler every variant before the aggregate prior was measured with
+STANDARD = {"latent_prior": "standard"}
+
 #: name -> (constants of sklearn_ae._vae, VAEGenerator parameters)
 VARIANTS = {
     "default": ({}, {}),
-    "before": ({}, {"dropout": 0.0}),  # the default before this tuning
-    "uncalibrated": ({}, {"dropout": 0.0, "calibrate_marginals": False}),
-    "bandwidth0.1": ({"CALIBRATION_BANDWIDTH": 0.1}, {"dropout": 0.0}),
-    "bandwidth0.3": ({"CALIBRATION_BANDWIDTH": 0.3}, {"dropout": 0.0}),
-    "quantiles50": ({"CALIBRATION_QUANTILES": 50}, {"dropout": 0.0}),
-    "dropout0.1": ({}, {"dropout": 0.1}),
-    "beta2": ({}, {"dropout": 0.0, "beta": 2.0}),
-    "dropout0.2": ({}, {"dropout": 0.2}),
-    "dropout0.1_beta2": ({}, {"dropout": 0.1, "beta": 2.0}),
+    "before": ({}, {**STANDARD, "dropout": 0.0}),  # the default before the first tuning
+    "uncalibrated": ({}, {**STANDARD, "dropout": 0.0, "calibrate_marginals": False}),
+    "bandwidth0.1": ({"CALIBRATION_BANDWIDTH": 0.1}, {**STANDARD, "dropout": 0.0}),
+    "bandwidth0.3": ({"CALIBRATION_BANDWIDTH": 0.3}, {**STANDARD, "dropout": 0.0}),
+    "quantiles50": ({"CALIBRATION_QUANTILES": 50}, {**STANDARD, "dropout": 0.0}),
+    "dropout0.1": ({}, {**STANDARD, "dropout": 0.1}),
+    "beta2": ({}, {**STANDARD, "dropout": 0.0, "beta": 2.0}),
+    "dropout0.2": ({}, {**STANDARD, "dropout": 0.2}),
+    "dropout0.1_beta2": ({}, {**STANDARD, "dropout": 0.1, "beta": 2.0}),
     # a later round, looking for the TSTR lead (item 5): a lighter KL and a
     # wider decoder, both beside the default dropout
-    "dropout0.1_beta0.5": ({}, {"dropout": 0.1, "beta": 0.5}),
-    "dropout0.1_wide": ({}, {"dropout": 0.1, "hidden_layer_sizes": (256, 256)}),
+    "dropout0.1_beta0.5": ({}, {**STANDARD, "dropout": 0.1, "beta": 0.5}),
+    "dropout0.1_wide": ({}, {**STANDARD, "dropout": 0.1, "hidden_layer_sizes": (256, 256)}),
+    # the round that found it, all beside dropout=0.1: sharper categories
+    # (TVAE samples each category as the decoder's argmax)
+    "argmax": ({"CATEGORY_TEMPERATURE": 0.0}, STANDARD),
+    "temperature0.5": ({"CATEGORY_TEMPERATURE": 0.5}, STANDARD),
+    # a wider code (the default is min(16, n_features); TVAE's is 128)
+    "latent32": ({}, {**STANDARD, "n_components": 32}),
+    "latent64": ({}, {**STANDARD, "n_components": 64}),
+    # TVAE's schedule: 300 epochs, no early stopping
+    "epochs300": ({}, {**STANDARD, "early_stopping": False, "max_iter": 300}),
+    "temperature0.5_epochs300": (
+        {"CATEGORY_TEMPERATURE": 0.5},
+        {**STANDARD, "early_stopping": False, "max_iter": 300},
+    ),
+    # codes drawn from a gaussian fitted to the training codes, not N(0, I)
+    # (latent_prior="aggregate", adopted), or from a mixture of a few
+    "aggregate1": ({}, {"latent_prior": "aggregate"}),
+    "aggregate3": ({}, {"latent_prior": "aggregate"}),
+    "aggregate10": ({}, {"latent_prior": "aggregate"}),
+    "aggregate1_temperature0.5": ({"CATEGORY_TEMPERATURE": 0.5}, {"latent_prior": "aggregate"}),
 }
+
+#: variants whose aggregate prior is a mixture of this many full gaussians
+MIXTURES = {"aggregate3": 3, "aggregate10": 10}
+
+
+def mixture_prior(n_mixture: int):
+    """A ``VAEGenerator._fit_latents`` that fits a gaussian mixture to the codes.
+
+    ``sample`` then draws a component per row, then a code from it.
+    """
+    import numpy as np
+    from sklearn.mixture import GaussianMixture
+
+    def fit_latents(self, X_enc, codes):
+        mean, logvar = self._infer(lambda mod, x, m, y: mod.encode(x, m, y), X_enc, codes)
+        gm = GaussianMixture(n_mixture, covariance_type="full", random_state=0, reg_covar=1e-4)
+        gm.fit(mean)
+        cov = gm.covariances_ + np.diag(np.exp(logvar).mean(axis=0))
+        self.latent_mean_, self.latent_chol_ = None, None
+        self._mixture = (gm.weights_ / gm.weights_.sum(), gm.means_, np.linalg.cholesky(cov))
+
+    def draw_latent(self, n_samples, y_codes, rng):
+        weights, means, chols = self._mixture
+        eps = rng.standard_normal((n_samples, self.n_components_))
+        comp = rng.choice(len(weights), size=n_samples, p=weights)
+        return means[comp] + np.einsum("nij,nj->ni", chols[comp], eps)
+
+    return [
+        (vae.VAEGenerator, "_fit_latents", fit_latents),
+        (vae.VAEGenerator, "_draw_latent", draw_latent),
+    ]
+
 
 METRICS = ["quality", "shapes", "pairs", "auc_gb", "tstr", "dcr"]
 
@@ -92,7 +146,8 @@ def main(argv=None) -> None:
     warnings.simplefilter("ignore")
     constants, params = VARIANTS[args.variant]
     rows = []
-    with _overriding(*[(vae, k, v) for k, v in constants.items()]):
+    patches = mixture_prior(MIXTURES[args.variant]) if args.variant in MIXTURES else []
+    with _overriding(*[(vae, k, v) for k, v in constants.items()], *patches):
         for name, (df, target, task) in load_tables("tuning").items():
             for seed in splits.TUNING_SEEDS:
                 stratify = df[target] if task == "classification" else None

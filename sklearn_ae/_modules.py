@@ -162,9 +162,7 @@ class MemberLinear(nn.Module):
         # One batched product over the members' dimension. Written as baddbmm
         # on a transposed view, not einsum("bmi,mio->bmo"): the same result
         # in about 0.7x the training-step time (forward and backward).
-        return torch.baddbmm(self.bias.unsqueeze(1), x.transpose(0, 1), self.weight).transpose(
-            0, 1
-        )
+        return torch.baddbmm(self.bias.unsqueeze(1), x.transpose(0, 1), self.weight).transpose(0, 1)
 
 
 class MemberBatchNorm(nn.BatchNorm1d):

@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._base import BaseAutoencoder
-from ._compat import Interval, _fit_context, validate_data
+from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import to_table
 from ._docstrings import fill_docs
 from ._modules import VariationalAdapter, VariationalAutoencoder
@@ -41,6 +41,22 @@ CALIBRATION_KERNEL_COPIES = 20
 
 #: Rounds of refining the categorical logit offsets.
 CALIBRATION_ROUNDS = 3
+
+#: Temperature of the softmax a sampled category is drawn from (0: its argmax,
+#: as TVAE samples; 1: the decoder's own probabilities).
+CATEGORY_TEMPERATURE = 1.0
+
+
+def _code_gaussian(mean: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and Cholesky factor of a gaussian fitted to rows' posteriors q(z | x).
+
+    The moments of the mixture of the rows' gaussians: the covariance of their
+    means plus their average variance (a small ridge keeps it positive definite).
+    """
+    k = mean.shape[1]
+    spread = np.atleast_2d(np.cov(mean.T)) if len(mean) > 1 else np.zeros((k, k))
+    cov = spread + np.diag(np.exp(logvar).mean(axis=0)) + 1e-6 * np.eye(k)
+    return mean.mean(axis=0), np.linalg.cholesky(cov)
 
 
 @fill_docs(
@@ -103,6 +119,17 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         columns (and missing-value rates) get logit offsets that bring each
         category's generated frequency to its training frequency.
 
+    latent_prior : {"aggregate", "standard"}, default="aggregate"
+        Where :meth:`sample` draws the codes it decodes. "aggregate": a
+        gaussian fitted after training to the training rows' posteriors (the
+        covariance of their means plus their average variance), so that draws
+        land where the decoder has seen codes; "standard": the standard normal
+        prior of the ELBO, the textbook VAE sampler, which also reaches the
+        regions of the prior no training row maps to ("holes") and decodes
+        them into blends of the data. A conditional model always draws from
+        its class's gaussian. Training and :meth:`score_samples` are the same
+        either way.
+
     module : torch.nn.Module or None, default=None
         Your own network, replacing the built-in MLP: a module with
         ``encode(X) -> (mean, log_var)`` and ``decode(Z) -> raw`` on the
@@ -133,6 +160,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     class_prior_ : ndarray of shape (n_classes,) or None
         Share of each class in the training labels.
+
+    latent_mean_, latent_chol_ : ndarray or None
+        With ``latent_prior="aggregate"`` (and no classes): mean
+        ``(n_components_,)`` and Cholesky factor ``(n_components_,
+        n_components_)`` of the gaussian fitted to the training rows'
+        posteriors, from which :meth:`sample` draws codes; else None.
 
     class_latent_mean_, class_latent_chol_ : ndarray or None
         Conditional models: mean ``(n_classes, n_components_)`` and Cholesky
@@ -198,6 +231,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         "kl_warmup": [Interval(Integral, 0, None, closed="left")],
         "n_importance": [Interval(Integral, 1, None, closed="left")],
         "calibrate_marginals": ["boolean"],
+        "latent_prior": [StrOptions({"aggregate", "standard"})],
     }
 
     _allow_nan = True
@@ -214,6 +248,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         kl_warmup=20,
         n_importance=1,
         calibrate_marginals=True,
+        latent_prior="aggregate",
         hidden_layer_sizes=(128, 128),
         activation="relu",
         dropout=0.1,
@@ -242,6 +277,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.kl_warmup = kl_warmup
         self.n_importance = n_importance
         self.calibrate_marginals = calibrate_marginals
+        self.latent_prior = latent_prior
         self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -422,36 +458,43 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         """
         X_enc = self._scale(self._fit(X, y))
         self.class_latent_mean_ = self.class_latent_chol_ = None
+        self.latent_mean_ = self.latent_chol_ = None
         if self.classes_ is not None:
-            self._fit_class_latents(X_enc, self._class_codes(column_or_1d(y)))
+            self._fit_latents(X_enc, self._class_codes(column_or_1d(y)))
+        elif self.latent_prior == "aggregate":
+            self._fit_latents(X_enc, None)
         self.marginal_quantiles_ = self.category_offsets_ = None
         if self.calibrate_marginals:
             self._fit_marginals(X_enc)
         return self
 
-    def _fit_class_latents(self, X_enc, codes) -> None:
-        """Gaussian fit of each class's aggregate posterior q(z | class)."""
+    def _fit_latents(self, X_enc, codes) -> None:
+        """Gaussian fit of the aggregate posterior q(z), or of each class's q(z | class)."""
         mean, logvar = self._infer(lambda mod, x, m, y: mod.encode(x, m, y), X_enc, codes)
+        if codes is None:
+            self.latent_mean_, self.latent_chol_ = _code_gaussian(mean, logvar)
+            return
         k = self.n_components_
         means = np.zeros((len(self.classes_), k))
         chols = np.tile(np.eye(k), (len(self.classes_), 1, 1))
         for c in range(len(self.classes_)):
             rows = codes == c
-            if not rows.any():
-                continue
-            means[c] = mean[rows].mean(axis=0)
-            spread = np.atleast_2d(np.cov(mean[rows].T)) if rows.sum() > 1 else np.zeros((k, k))
-            cov = spread + np.diag(np.exp(logvar[rows]).mean(axis=0)) + 1e-6 * np.eye(k)
-            chols[c] = np.linalg.cholesky(cov)
+            if rows.any():
+                means[c], chols[c] = _code_gaussian(mean[rows], logvar[rows])
         self.class_latent_mean_, self.class_latent_chol_ = means, chols
 
     def _draw_latent(self, n_samples, y_codes, rng) -> np.ndarray:
-        """Prior draws; for a conditional model, draws from each row's class posterior."""
+        """Codes to decode: from the fitted gaussian of the training codes (a
+        conditional model's: of each row's class), or from the standard normal
+        prior (``latent_prior="standard"``, or a model saved before the
+        aggregate prior existed)."""
         eps = rng.standard_normal((n_samples, self.n_components_))
-        if y_codes is None:
+        if y_codes is not None:
+            chol = self.class_latent_chol_[y_codes]
+            return self.class_latent_mean_[y_codes] + np.einsum("nij,nj->ni", chol, eps)
+        if getattr(self, "latent_mean_", None) is None:
             return eps
-        chol = self.class_latent_chol_[y_codes]
-        return self.class_latent_mean_[y_codes] + np.einsum("nij,nj->ni", chol, eps)
+        return self.latent_mean_ + eps @ self.latent_chol_.T
 
     def _fit_marginals(self, X_enc) -> None:
         """Match generated marginals to the training ones (see ``calibrate_marginals``).
@@ -508,9 +551,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         choices = []
         for _, _, start, stop in self.scaler_.blocks_:
             logits = raw[:, start:stop]
-            if rng is None:
+            if rng is None or CATEGORY_TEMPERATURE == 0:
                 choices.append(logits.argmax(axis=1))
                 continue
+            logits = logits / CATEGORY_TEMPERATURE
             probs = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
             cdf = np.cumsum(probs, axis=1)
             u = rng.uniform(size=(len(raw), 1)) * cdf[:, -1:]
@@ -592,9 +636,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         return self._output(self._decode_codes(Z))
 
     def sample(self, n_samples=1, random_state=None, y=None):
-        """Draw new rows: latent draws from the prior, decoded and sampled.
+        """Draw new rows: latent draws, decoded and sampled.
 
-        A conditional model draws each row's code from a gaussian fitted to
+        Codes are drawn from the gaussian fitted to the training rows'
+        codes (``latent_mean_``, ``latent_chol_``) or, with
+        ``latent_prior="standard"``, from the standard normal prior. A
+        conditional model draws each row's code from a gaussian fitted to
         the codes of its class's training rows (the class's aggregate
         posterior), which keeps the rows in their class.
 

@@ -216,3 +216,41 @@ def test_a_model_saved_with_whole_calibration_grids_still_samples():
         pruned_knots(g, o) for g, o in zip(whole[0].T, whole[1].T, strict=True)
     ]
     np.testing.assert_array_equal(vae.sample(200, random_state=0), legacy)
+
+
+def test_sample_draws_codes_from_the_gaussian_of_the_training_codes(mixed):
+    vae = VAEGenerator(**FAST).fit(mixed)
+    standard = VAEGenerator(**FAST, latent_prior="standard").fit(mixed)
+    # training is the same either way; only the sampler differs
+    np.testing.assert_array_equal(vae.transform(mixed), standard.transform(mixed))
+    assert standard.latent_mean_ is None and standard.latent_chol_ is None
+    # the moments of the training rows' posteriors: the mean and spread of
+    # their means, plus their average (diagonal) variance
+    codes = vae.transform(mixed)
+    np.testing.assert_allclose(vae.latent_mean_, codes.mean(axis=0), atol=1e-5)
+    extra = vae.latent_chol_ @ vae.latent_chol_.T - np.cov(codes.T)
+    np.testing.assert_allclose(extra, np.diag(np.diag(extra)), atol=1e-4)
+    assert (np.diag(extra) > 1e-3).all()
+    assert not vae.sample(50, random_state=0).equals(standard.sample(50, random_state=0))
+    # sample draws from those moments: moving them moves the rows
+    before = vae.sample(200, random_state=0)
+    vae.latent_mean_ = vae.latent_mean_ + 3.0
+    assert (vae.sample(200, random_state=0)["height"] != before["height"]).mean() > 0.9
+    # and with no fitted gaussian (a model saved before it existed) the prior is used
+    standard_rows = standard.sample(50, random_state=0)
+    vae.latent_mean_ = vae.latent_chol_ = None
+    vae.marginal_quantiles_, vae.category_offsets_ = (
+        standard.marginal_quantiles_,
+        standard.category_offsets_,
+    )
+    pd.testing.assert_frame_equal(vae.sample(50, random_state=0), standard_rows)
+
+
+def test_aggregate_prior_is_closer_to_the_training_codes_than_the_standard_prior(rng):
+    # two informative directions: the posteriors' means spread less than the
+    # prior, so N(0, I) draws reach codes no training row maps to
+    X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(400, 6))
+    vae = VAEGenerator(**{**FAST, "max_iter": 100, "n_components": 4}).fit(X)
+    codes = vae.transform(X)
+    fitted = vae.latent_chol_ @ vae.latent_chol_.T
+    assert np.linalg.norm(fitted - np.cov(codes.T)) < np.linalg.norm(np.eye(4) - np.cov(codes.T))

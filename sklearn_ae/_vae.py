@@ -204,6 +204,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
        weighted autoencoders. ICLR.
     .. [3] Xu, L., Skoularidou, M., Cuesta-Infante, A. and Veeramachaneni, K.
        (2019). Modeling tabular data using conditional GAN (TVAE). NeurIPS.
+    .. [4] Ghosh, P., Sajjadi, M. S. M., Vergari, A., Black, M. and
+       Schoelkopf, B. (2020). From variational to deterministic autoencoders
+       (ex-post density estimation). ICLR.
 
     Examples
     --------

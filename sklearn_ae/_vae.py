@@ -487,10 +487,13 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.class_latent_mean_, self.class_latent_chol_ = means, chols
 
     def _draw_latent(self, n_samples, y_codes, rng) -> np.ndarray:
-        """Codes to decode: from the fitted gaussian of the training codes (a
-        conditional model's: of each row's class), or from the standard normal
-        prior (``latent_prior="standard"``, or a model saved before the
-        aggregate prior existed)."""
+        """Codes to decode.
+
+        From the fitted gaussian of the training codes (a conditional
+        model's: of each row's class), or from the standard normal prior
+        (``latent_prior="standard"``, or a model saved before the aggregate
+        prior existed).
+        """
         eps = rng.standard_normal((n_samples, self.n_components_))
         if y_codes is not None:
             chol = self.class_latent_chol_[y_codes]

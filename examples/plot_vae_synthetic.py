@@ -5,7 +5,8 @@ Synthetic tables with VAEGenerator
 :class:`~sklearn_ae.VAEGenerator` is fitted on a mixed-type version of the
 wine table (one column binned into categories, the cultivar as text) and
 samples as many new rows. We compare marginals and correlation matrices of the
-real and synthetic tables, then draw rows of one cultivar only.
+real and synthetic tables, measure the dependence kept against a baseline that
+keeps none, then draw rows of one cultivar only.
 """
 
 import matplotlib.pyplot as plt
@@ -61,6 +62,36 @@ for ax, (name, table) in zip(axes, [("real", real), ("synthetic", synthetic)], s
     ax.set_yticks(ticks, numeric if ax is axes[0] else [], fontsize=7)
 _ = fig.colorbar(im, ax=axes, shrink=0.8, label="Pearson correlation")
 plt.show()
+
+# %%
+# Against a baseline
+# ------------------
+# Resampling each column on its own keeps every marginal and loses all
+# dependence: the floor any generator must beat. The mean gap between the
+# synthetic and real correlation matrices shows how much dependence the VAE
+# kept.
+rng = np.random.default_rng(0)
+independent = pd.DataFrame({col: rng.choice(real[col].to_numpy(), len(real)) for col in real})
+
+
+def correlation_gap(table):
+    return np.abs(table[numeric].corr() - real[numeric].corr()).to_numpy().mean()
+
+
+print(
+    f"mean |correlation difference| to the real table: "
+    f"VAEGenerator {correlation_gap(synthetic):.3f}, "
+    f"independent columns {correlation_gap(independent):.3f}"
+)
+
+# %%
+# On this table, in the benchmarks (``benchmarks/bench_generation.py``, the
+# "Synthetic tables" section of the benchmark page, three seeds),
+# VAEGenerator leads SDV's TVAE and GaussianCopula on SDMetrics' quality score,
+# Column Pair Trends, a gradient-boosting real-vs-synthetic detector and
+# train-on-synthetic-test-on-real accuracy, but **TVAE wins on privacy**:
+# its rows lie further from the training rows (DCROverfittingProtection
+# 0.285 against VAEGenerator's 0.215; independent columns score 0.274).
 
 # %%
 # Rows of one class

@@ -106,8 +106,11 @@ LAUNCHED = textwrap.dedent(
     ).fit(X)
     rank = accelerator.process_index
     np.save(sys.argv[1] + f"/codes{rank}.npy", ae.transform(X))
-    print("process", rank, "of", accelerator.num_processes, "batches",
-          dict(ae.net_.callbacks_)["count"].n)
+    # one write per line: the two processes share the pipe, and a print of
+    # several arguments (unbuffered) is several writes that can interleave
+    count = dict(ae.net_.callbacks_)["count"].n
+    sys.stdout.write(f"process {rank} of {accelerator.num_processes} batches {count}\\n")
+    sys.stdout.flush()
     """
 )
 

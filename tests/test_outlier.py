@@ -103,14 +103,18 @@ def test_novelty_use_fit_on_clean_score_new(rng):
 
 def test_constant_feature_does_not_blow_up_scores(labelled):
     X, y = labelled
-    with_constant = np.column_stack([X, np.full(len(X), 3.7)])
+    noise = np.random.RandomState(1).normal(size=len(X))
+    with_constant = np.column_stack([X, 3.7 + 1e-9 * noise])  # constant up to rounding
     detector = AEOutlierDetector(**FAST).fit(with_constant)
     scores = detector.score_samples(with_constant)
     assert np.isfinite(scores).all()
     # a typical row scores about 0; PyOD's standardization gives ~1e6 here
     assert np.median(scores) > -10
     assert scores.min() > -1e4
-    assert auc(detector, with_constant, y) > 0.8
+    # the ranking is the one the detector finds without the column
+    without = auc(AEOutlierDetector(**FAST).fit(X), X, y)
+    assert without > 0.75
+    assert auc(detector, with_constant, y) > without - 0.015  # a noise column: -0.03
 
 
 def test_no_convergence_warning_at_the_epoch_budget(labelled):
@@ -292,7 +296,9 @@ def test_explain_credits_the_latent_part_to_the_feature_that_moves_the_code(labe
     X, _ = labelled
     detector = AEOutlierDetector(distance="latent", **FAST).fit(X)
     X_scaled = detector._scale(X[:6])
-    credit = detector._latent_attribution(X_scaled)  # (rows, members, features)
+    # (rows, members, features); more steps than explain's 32, so the
+    # midpoint rule's error across ReLU kinks stays small whatever the net
+    credit = detector._latent_attribution(X_scaled, steps=256)
     residuals, codes = detector._member_outputs(X[:6])
     _, latent = detector._raw_distances(residuals, codes, per_feature=True)
     _, at_mean = detector._raw_distances(
@@ -302,8 +308,7 @@ def test_explain_credits_the_latent_part_to_the_feature_that_moves_the_code(labe
         per_feature=True,
     )
     # integrated gradients are complete: credits add up to the rise in distance
-    # (up to the 32-step midpoint rule across ReLU kinks)
-    np.testing.assert_allclose(credit.sum(axis=2), latent - at_mean, rtol=0.05, atol=0.05)
+    np.testing.assert_allclose(credit.sum(axis=2), latent - at_mean, rtol=0.02, atol=0.02)
 
 
 # ------------------------------------------------------- the neighbours' part
@@ -344,7 +349,9 @@ def test_neighbors_catch_a_far_row_that_reconstructs_well(rng):
     basis = rng.normal(size=(2, 5))
     X = rng.normal(size=(600, 2)) @ basis + 0.01 * rng.normal(size=(600, 5))
     far = np.array([[6.0, 0.0]]) @ basis
-    detector = AEOutlierDetector(contamination=0.01, **FAST).fit(X)
+    # linear members (no hidden layer) reconstruct the whole plane, however far
+    linear = {**FAST, "hidden_layer_sizes": (), "max_iter": 200}
+    detector = AEOutlierDetector(contamination=0.01, **linear).fit(X)
     assert detector.distance_ == "neighbors"  # columns on one scale
     recon, near = neighbor_parts(detector, X, far)
     typical_recon, _ = neighbor_parts(detector, X, X[:100])

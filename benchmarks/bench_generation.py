@@ -274,16 +274,28 @@ def evaluate(real, synthetic, test, target, task, seed) -> dict:
     }
 
 
-def run(seeds=(0, 1, 2), names=None, uncalibrated=False, half="confirming"):
+def split(df, target, task, seed, max_rows=None):
+    """The 70/30 split of a seed (stratified on a class target).
+
+    With ``max_rows``, a table longer than that is first cut to a random
+    ``max_rows`` of its rows (drawn from the seed): small-table conditions
+    on the tuning half.
+    """
+    if max_rows is not None and len(df) > max_rows:
+        df = df.sample(n=max_rows, random_state=seed)
+    stratify = df[target] if task == "classification" else None
+    train, test = train_test_split(df, test_size=0.3, random_state=seed, stratify=stratify)
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def run(seeds=(0, 1, 2), names=None, uncalibrated=False, half="confirming", max_rows=None):
     tables = load_tables(half)
     rows = []
     for name, (df, target, task) in tables.items():
         if names and name not in names:
             continue
         for seed in seeds:
-            stratify = df[target] if task == "classification" else None
-            train, test = train_test_split(df, test_size=0.3, random_state=seed, stratify=stratify)
-            train, test = train.reset_index(drop=True), test.reset_index(drop=True)
+            train, test = split(df, target, task, seed, max_rows)
             for gen_name, gen in generators(uncalibrated).items():
                 start = time.perf_counter()
                 gen.fit(train, seed)
@@ -355,6 +367,12 @@ def main(argv=None) -> None:
         help="tuning: statsmodels' tables (needs statsmodels); confirming: scikit-learn's",
     )
     parser.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="cut each table to this many rows (drawn per seed) before the split",
+    )
+    parser.add_argument(
         "--fit-time-only",
         action="store_true",
         help="only time VAEGenerator on a 1,000-row mixed table (breast_cancer resampled)",
@@ -369,7 +387,7 @@ def main(argv=None) -> None:
     if args.fit_time_only:
         fit_time_1000(tuple(args.seeds))
         return
-    report(run(tuple(args.seeds), args.tables, args.uncalibrated, args.half))
+    report(run(tuple(args.seeds), args.tables, args.uncalibrated, args.half, args.rows))
     fit_time_1000(tuple(args.seeds))
 
 

@@ -96,8 +96,7 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import splits  # noqa: E402
-from bench_generation import OurVAE, evaluate, load_tables  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+from bench_generation import OurVAE, evaluate, load_tables, split  # noqa: E402
 
 import sklearn_ae._vae as vae  # noqa: E402
 from sklearn_ae._base import _overriding  # noqa: E402
@@ -199,6 +198,9 @@ METRICS = ["quality", "shapes", "pairs", "auc_gb", "tstr", "dcr"]
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variant", choices=sorted(VARIANTS))
+    parser.add_argument(
+        "--rows", type=int, default=None, help="cut each table to this many rows first"
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     constants, params = VARIANTS[args.variant]
@@ -209,16 +211,12 @@ def main(argv=None) -> None:
     with _overriding(*[(vae, k, v) for k, v in constants.items()], *patches):
         for name, (df, target, task) in load_tables("tuning").items():
             for seed in splits.TUNING_SEEDS:
-                stratify = df[target] if task == "classification" else None
-                train, test = train_test_split(
-                    df, test_size=0.3, random_state=seed, stratify=stratify
-                )
-                train, test = train.reset_index(drop=True), test.reset_index(drop=True)
+                train, test = split(df, target, task, seed, args.rows)
                 synthetic = OurVAE(**params).fit(train, seed).sample(len(train))
                 rows.append({"table": name, **evaluate(train, synthetic, test, target, task, seed)})
     results = pd.DataFrame(rows).groupby("table", sort=False)[METRICS].mean()
     with pd.option_context("display.width", 200, "display.precision", 3):
-        print(f"variant {args.variant}")
+        print(f"variant {args.variant}" + (f", {args.rows} rows" if args.rows else ""))
         print(results)
         print("mean", " ".join(f"{m} {results[m].mean():.3f}" for m in METRICS))
 

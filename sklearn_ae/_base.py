@@ -120,6 +120,57 @@ def resolve_device(device) -> torch.device:
     return resolved
 
 
+def _non_numeric_columns(X) -> list[tuple[object, object]]:
+    """``(column, first value that is not a number)`` for each such column of X.
+
+    Columns are named as the caller named them (a DataFrame's labels, else
+    positions); only 2-D inputs are scanned.
+    """
+    if hasattr(X, "columns") and hasattr(X, "iloc"):  # a DataFrame
+        columns = [(name, X.iloc[:, j]) for j, name in enumerate(X.columns)]
+    else:
+        array = np.asarray(X, dtype=object) if isinstance(X, list) else X
+        if not isinstance(array, np.ndarray) or array.ndim != 2:
+            return []
+        columns = [(j, array[:, j]) for j in range(array.shape[1])]
+    bad = []
+    for name, column in columns:
+        values = np.asarray(column, dtype=object).ravel()
+        for value in values:
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                bad.append((name, value))
+                break
+    return bad
+
+
+def validate_numeric(estimator, X, **kwargs):
+    """scikit-learn's ``validate_data``, with non-numeric columns named.
+
+    A value that cannot be read as a number fails as ``validate_data`` does
+    (ValueError), but the message names every such column and says what to
+    do; only then, on the failing path, are the columns scanned.
+    """
+    try:
+        return validate_data(estimator, X, **kwargs)
+    except (ValueError, TypeError) as error:
+        # strings ("could not convert") and dates ("could not be promoted");
+        # other TypeErrors keep scikit-learn's own message
+        if not any(m in str(error) for m in ("could not convert", "could not be promoted")):
+            raise
+        bad = _non_numeric_columns(X)
+        if not bad:
+            raise
+        shown = ", ".join(f"{name!r} (e.g. {value!r})" for name, value in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        kind = ValueError if isinstance(error, ValueError) else TypeError
+        raise kind(
+            f"{type(estimator).__name__} needs numeric input, but these columns are "
+            f"not numeric: {shown}{more}. {estimator._non_numeric_hint}"
+        ) from error
+
+
 class BaseAutoencoder(BaseEstimator):
     """Private base of all sklearn_ae estimators (not for direct use).
 
@@ -178,6 +229,12 @@ class BaseAutoencoder(BaseEstimator):
     #: within ``max_rows_per_epoch`` too (as on larger ones).
     _drops_on_every_table = False
 
+    #: What the error on non-numeric columns suggests (see :func:`validate_numeric`).
+    _non_numeric_hint = (
+        "Encode them first (for instance with OneHotEncoder in a ColumnTransformer) or "
+        "drop them; VAEGenerator models mixed tables as they are."
+    )
+
     #: What ``max_iter="auto"`` stands for on tables within ``max_rows_per_epoch``.
     _auto_max_iter = 200
 
@@ -193,7 +250,7 @@ class BaseAutoencoder(BaseEstimator):
     # ----------------------------------------------------------- validation
     def _validate_X(self, X, *, reset: bool) -> np.ndarray:
         """Validate X: 2-D, numeric, finite (NaN allowed when the model allows it)."""
-        return validate_data(
+        return validate_numeric(
             self,
             X,
             reset=reset,

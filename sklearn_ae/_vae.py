@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, validate_numeric
 from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import to_table
 from ._docstrings import fill_docs
@@ -314,6 +314,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     def _n_features_out(self):
         return self.n_components_
 
+    _non_numeric_hint = (
+        "A VAEGenerator fitted on a DataFrame models text and category columns as "
+        "they are: fit it on one, and pass DataFrames with the same columns after."
+    )
+
     # ----------------------------------------------------------- validation
     def _validate_X(self, X, *, reset: bool):
         """A DataFrame of the fitted columns (mixed types), or a numeric array."""
@@ -341,7 +346,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         return X
 
     def _validate_numeric(self, X, *, reset: bool) -> pd.DataFrame:
-        X = validate_data(
+        X = validate_numeric(
             self, X, reset=reset, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )
         return pd.DataFrame(X.astype(np.float64, copy=False))

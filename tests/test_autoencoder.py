@@ -194,9 +194,23 @@ def test_bad_input_is_a_clear_error(X, match):
 
 
 def test_non_numeric_dataframe_column_is_named():
-    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "z"]})
-    with pytest.raises(ValueError, match="could not convert|numeric|x"):
+    df = pd.DataFrame(
+        {"a": [1.0, 2.0, 3.0], "city": ["x", "y", "z"], "b": ["1.5", "2", "3"]}
+    )  # "b" holds numbers written as text: it converts, so only "city" is named
+    with pytest.raises(ValueError, match=r"not numeric: 'city' \(e\.g\. 'x'\)\. Encode"):
         AutoencoderTransformer(**FAST).fit(df)
+    model = AutoencoderTransformer(**FAST).fit(df[["a", "b"]])
+    with pytest.raises(ValueError, match="not numeric: 'b'"):  # in transform too
+        model.transform(df[["a", "city"]].rename(columns={"city": "b"}))
+    # a numpy array of text names positions; dates are a TypeError, as numpy's
+    with pytest.raises(ValueError, match=r"not numeric: 1 \(e\.g\. 'q'\)"):
+        AutoencoderTransformer(**FAST).fit(np.array([["1", "q"], ["2", "r"]]))
+    dates = pd.DataFrame({"a": [1.0, 2.0], "when": pd.date_range("2020", periods=2)})
+    with pytest.raises(TypeError, match="not numeric: 'when'"):
+        AutoencoderTransformer(**FAST).fit(dates)
+    # other objects keep numpy's TypeError (scikit-learn's check_dtype_object)
+    with pytest.raises(TypeError, match="argument must be a string.* number"):
+        AutoencoderTransformer(**FAST).fit(np.array([[1.0, {"a": 1}], [2.0, 3.0]], dtype=object))
 
 
 def test_not_fitted_and_feature_mismatch(blobs):

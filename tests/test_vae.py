@@ -177,6 +177,10 @@ def test_bad_input_is_named(mixed, rng):
         conditional.inverse_transform(np.zeros((2, conditional.n_components_)))
     with pytest.raises(ValueError, match="continuous"):
         VAEGenerator(**FAST).fit(mixed[["height"]], rng.normal(size=len(mixed)))
+    # fitted on a numeric array, text is named, with the way to model it
+    numeric = VAEGenerator(**FAST).fit(rng.normal(size=(20, 2)))
+    with pytest.raises(ValueError, match="not numeric: 1 .*fit it on one"):
+        numeric.transform(np.array([["1.0", "tall"]]))
 
 
 def test_pruned_calibration_knots_change_no_value():

@@ -389,10 +389,10 @@ def main(argv=None):
         for name, (auc, ap) in sorted(table.items(), key=lambda kv: -kv[1][0]):
             print(f"{name:50s} {100 * auc:6.1f} {ap:6.3f}")
         for name in args.per_table:
-            print(f"\n{name}: ROC-AUC per table")
+            print(f"\n{name}: ROC-AUC, AP per table")
             for d in dict.fromkeys(r[0] for r in sub):
-                auc = np.mean([r[3] for r in sub if r[0] == d and r[2] == name])
-                print(f"  {d:24s} {100 * auc:6.1f}")
+                auc, ap = np.mean([r[3:5] for r in sub if r[0] == d and r[2] == name], axis=0)
+                print(f"  {d:24s} {100 * auc:6.1f} {ap:6.3f}")
 
 
 if __name__ == "__main__":

@@ -133,15 +133,27 @@ def _non_numeric_columns(X) -> list[tuple[object, object]]:
         if not isinstance(array, np.ndarray) or array.ndim != 2:
             return []
         columns = [(j, array[:, j]) for j in range(array.shape[1])]
+
+    def is_number(value) -> bool:
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return False
+        return True
+
     bad = []
     for name, column in columns:
+        kind = column.dtype.kind
+        if kind in "biuf":  # numeric (bool included) by its dtype
+            continue
+        try:  # dates cast to numbers but are not; the rest: one vectorized
+            if kind not in "mM":  # conversion, values read one by one only
+                np.asarray(column, dtype=np.float64)  # in a column that fails
+                continue
+        except (TypeError, ValueError):
+            pass
         values = np.asarray(column, dtype=object).ravel()
-        for value in values:
-            try:
-                float(value)
-            except (TypeError, ValueError):
-                bad.append((name, value))
-                break
+        bad.append((name, next((v for v in values if not is_number(v)), column.dtype)))
     return bad
 
 

@@ -114,7 +114,8 @@ def test_constant_feature_does_not_blow_up_scores(labelled):
     # the ranking is the one the detector finds without the column
     without = auc(AEOutlierDetector(**FAST).fit(X), X, y)
     assert without > 0.75
-    assert auc(detector, with_constant, y) > without - 0.015  # a noise column: -0.03
+    # (the scaler without its guards makes the column unit noise: 0.760 vs 0.790)
+    assert auc(detector, with_constant, y) > without - 0.015
 
 
 def test_no_convergence_warning_at_the_epoch_budget(labelled):

@@ -146,12 +146,14 @@ def _non_numeric_columns(X) -> list[tuple[object, object]]:
         kind = column.dtype.kind
         if kind in "biuf":  # numeric (bool included) by its dtype
             continue
-        try:  # dates cast to numbers but are not; the rest: one vectorized
-            if kind not in "mM":  # conversion, values read one by one only
-                np.asarray(column, dtype=np.float64)  # in a column that fails
+        # dates cast to numbers but are not; any other column gets one
+        # vectorized conversion, its values read one by one only if it fails
+        if kind not in "mM":
+            try:
+                np.asarray(column, dtype=np.float64)
                 continue
-        except (TypeError, ValueError):
-            pass
+            except (TypeError, ValueError):
+                pass
         values = np.asarray(column, dtype=object).ravel()
         bad.append((name, next((v for v in values if not is_number(v)), column.dtype)))
     return bad

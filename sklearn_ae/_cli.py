@@ -589,11 +589,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     outliers.add_argument(
         "--distance",
-        choices=["auto", "neighbors", "latent"],
+        choices=["auto", "neighbors", "latent", "latent+neighbors"],
         default="auto",
-        help="second part of the score, beside the reconstruction error: the mean distance "
-        "to the 5 nearest training rows (neighbors) or the code's distance from the "
-        "training codes (latent); auto (default): neighbors when the columns share a unit",
+        help="what the score adds to the reconstruction error: the mean distance to the 5 "
+        "nearest training rows (neighbors), the code's distance from the training codes "
+        "(latent), or both (latent+neighbors, the distance in the CSV's own units); auto "
+        "(default): neighbors when the columns share a unit, else latent+neighbors",
     )
     outliers.add_argument(
         "--explain", action="store_true", help="add each feature's share of the score"

@@ -70,6 +70,16 @@ def _raw_distances(residuals, codes, residual_scale, code_mean, code_precision, 
 SCORE_STATISTICS = {
     "latent": ("residual_scale_", "code_mean_", "code_precision_", "distance_scale_"),
     "neighbors": ("column_weight_", "neighbor_rows_", "distance_center_", "distance_scale_"),
+    "latent+neighbors": (
+        "residual_scale_",
+        "code_mean_",
+        "code_precision_",
+        "distance_scale_",
+        "column_weight_",
+        "neighbor_rows_",
+        "neighbor_center_",
+        "neighbor_scale_",
+    ),
 }
 
 
@@ -84,24 +94,50 @@ def shared_units(X: np.ndarray, factor: float = SHARED_UNITS_FACTOR) -> bool:
     return span.size == 0 or np.percentile(span, 90) <= factor * np.percentile(span, 10)
 
 
+#: float32's rounding of the expanded squared distance, as a share of the
+#: k-th neighbour's squared distance, above which float64 rows are searched in
+#: float64 (below it float32 can only swap rows within 0.1% of a tie).
+NEAR_TIE = 1e-3
+
+
 def _nearest(u, rows, k: int, block: int | None = NEIGHBOR_BLOCK):
     """Distances from each row of ``u`` to its ``k`` nearest ``rows``, ascending (torch)."""
-    # the expanded form finds the neighbours, in float32 (twice as fast; its
-    # rounding can only swap near-ties); their distances are then recomputed
-    # from the differences, in the rows' dtype (exact near 0)
-    rows32 = rows.float()
-    rows_sq = (rows32 * rows32).sum(dim=1)
-    parts = []
-    for chunk in [u] if block is None else torch.split(u, block):
+    # the expanded form finds the neighbours, in float32 (twice as fast); their
+    # distances are then recomputed from the differences, in the rows' dtype
+    # (exact near 0). float32's rounding grows with the rows' norms: where it
+    # is no longer small against the neighbours' distances (a column in
+    # millions around rows a few units apart), float64 rows are searched in
+    # float64 from that block on (float32 rows, the ONNX graph's, stay float32)
+    fallback = rows.dtype == torch.float64
+
+    def search(chunk, candidates):
         with torch.no_grad():  # only the indices are kept (explain differentiates the rest)
-            c32 = chunk.float()
+            c = chunk.to(candidates.dtype)
             # one (block, kept rows) buffer: -2 x.r + |r|^2, then + |x|^2 in place
-            d2 = torch.addmm(rows_sq, c32, rows32.T, alpha=-2.0)
-            d2 += (c32 * c32).sum(dim=1, keepdim=True)
+            d2 = torch.addmm((candidates * candidates).sum(dim=1), c, candidates.T, alpha=-2.0)
+            d2 += (c * c).sum(dim=1, keepdim=True)
             index = torch.topk(d2, k, dim=1, largest=False).indices
         diff = chunk.unsqueeze(1) - rows[index]  # (block, k, features)
         # the floor keeps the gradient finite at a kept row (explain's paths)
-        distance = torch.sqrt(torch.clamp((diff * diff).sum(dim=2), min=1e-30))
+        return torch.sqrt(torch.clamp((diff * diff).sum(dim=2), min=1e-30))
+
+    rows32 = rows.float()
+    reach = torch.sqrt((rows32 * rows32).sum(dim=1).max()) if fallback else None
+    in64 = False
+    parts = []
+    for chunk in [u] if block is None else torch.split(u, block):
+        if not in64:
+            distance = search(chunk, rows32)
+            if fallback:
+                with torch.no_grad():
+                    # the float32 rounding of the expanded form, against the
+                    # k-th neighbour's squared distance
+                    norm = torch.sqrt((chunk.detach() ** 2).sum(dim=1))
+                    rounding = 8 * torch.finfo(torch.float32).eps * (norm + reach) ** 2
+                    farthest = distance.detach().max(dim=1).values ** 2
+                    in64 = bool((rounding > NEAR_TIE * farthest).any())
+        if in64:
+            distance = search(chunk, rows)
         parts.append(torch.sort(distance, dim=1).values)
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
@@ -111,6 +147,14 @@ def _neighbor_parts(module, x, column_weight, neighbor_rows, k: int, block=NEIGH
     residuals, _ = _residuals_and_codes(module, x)
     recon = ((residuals * column_weight) ** 2).mean(dim=(1, 2))
     return recon, _nearest(x * column_weight, neighbor_rows, k, block)
+
+
+def _center_and_spread(parts: np.ndarray):
+    """Per column: the median and the interquartile range (else mean deviation, else 1)."""
+    center = np.median(parts, axis=0)
+    q1, q3 = np.percentile(parts, [25, 75], axis=0)
+    spread = np.abs(parts - center).mean(axis=0)
+    return center, np.where(q3 - q1 > 0, q3 - q1, np.where(spread > 0, spread, 1.0))
 
 
 def _neighbor_scores(
@@ -127,6 +171,30 @@ def _scores(module, x, residual_scale, code_mean, code_precision, distance_scale
     residuals, code = _residuals_and_codes(module, x)
     raw = _raw_distances(residuals, code, residual_scale, code_mean, code_precision)
     return -(raw / distance_scale).mean(dim=1).sum(dim=1)
+
+
+def _combined_scores(
+    module,
+    x,
+    residual_scale,
+    code_mean,
+    code_precision,
+    distance_scale,
+    column_weight,
+    neighbor_rows,
+    neighbor_center,
+    neighbor_scale,
+    k,
+    block=None,
+):
+    """``score_samples`` under ``distance="latent+neighbors"`` (torch, ONNX).
+
+    The "latent" score minus the standardized mean distance to the ``k``
+    nearest kept rows (in the caller's units).
+    """
+    latent = _scores(module, x, residual_scale, code_mean, code_precision, distance_scale)
+    near = _nearest(x * column_weight, neighbor_rows, k, block).mean(dim=1)
+    return latent - (near - neighbor_center) / neighbor_scale
 
 
 @fill_docs(
@@ -331,7 +399,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "trim_fraction": [Interval(Real, 0, 0.5, closed="left")],
-        "distance": [StrOptions({"auto", "neighbors", "latent"})],
+        "distance": [StrOptions({"auto", "neighbors", "latent", "latent+neighbors"})],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -460,21 +528,24 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         """Score statistics and threshold from the training rows (chunk by chunk)."""
         # the training mean in scaled units (every scaler here is affine)
         self._explain_baseline = self._scale(X.mean(axis=0, keepdims=True))[0]
-        for name in (*SCORE_STATISTICS["latent"], *SCORE_STATISTICS["neighbors"], "n_neighbors_"):
-            vars(self).pop(name, None)  # a refit under the other rule
+        for name in {*sum(SCORE_STATISTICS.values(), ()), "n_neighbors_"}:
+            vars(self).pop(name, None)  # a refit under another rule
         shared = self.scaler_ is None or shared_units(X)
         self.distance_ = self.distance
         if self.distance == "auto":
-            self.distance_ = "neighbors" if shared else "latent"
+            self.distance_ = "neighbors" if shared else "latent+neighbors"
         # the threshold is set on the scores score_samples gives the training
         # rows, so fit(X).predict(X) flags the contamination share
-        if self.distance_ == "latent":
-            self.distance_units_ = "scaled"
-            self._fit_distances(X)
-            scores = self._score_samples(X)
-        else:
+        if self.distance_ == "neighbors":
             self.distance_units_ = "input" if shared else "scaled"
             scores = self._fit_neighbors(X)
+        else:
+            self.distance_units_ = "scaled"
+            self._fit_distances(X)
+            if self.distance_ == "latent+neighbors":
+                self.distance_units_ = "scaled" if self.scaler_ is None else "both"
+                self._fit_neighbor_part(X)
+            scores = self._score_samples(X)
         if self.contamination == "auto":
             q1, q3 = np.percentile(-scores, [25, 75])
             self.offset_ = -float(q3 + AUTO_FENCE * (q3 - q1))
@@ -546,28 +617,25 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         raw = self._member_outputs(X, post=self._raw_distances)
         self.distance_scale_ = np.maximum(np.median(raw, axis=0), 1e-12)
 
-    def _fit_neighbors(self, X: np.ndarray) -> np.ndarray:
-        """Kept rows and the two parts' training statistics; returns ``score_samples(X)``.
+    def _keep_neighbors(self, X: np.ndarray, caller_units: bool):
+        """Keep up to ``MAX_NEIGHBOR_ROWS`` training rows as neighbours.
 
-        Each training row's neighbour distance leaves the row itself out
-        (as PyOD's ``decision_scores_``), so the median and spread describe
-        rows the model has not memorised. The scores returned are those
-        :meth:`score_samples` gives the training rows (kept rows among their
-        own neighbours), from the same pass.
+        Sets ``column_weight_``, ``neighbor_rows_`` and ``n_neighbors_`` and
+        returns the kept rows' mask and each training row's distances to its
+        ``n_neighbors_`` nearest kept rows, itself left out (as PyOD's
+        ``decision_scores_``) and itself included (as :meth:`score_samples`
+        scores it), with the reconstruction errors of the same pass.
         """
-        n = X.shape[0]
+        n, d = X.shape
         kept = np.arange(n)
         if n > MAX_NEIGHBOR_ROWS:
             rng = check_random_state(self.random_state)
             kept = np.sort(rng.choice(n, MAX_NEIGHBOR_ROWS, replace=False))
-        shared = self.distance_units_ == "input"
-        d = self.n_features_in_
         # every scaler here is affine: the unscaled unit step per column
         step = self._unscale(np.ones((1, d))) - self._unscale(np.zeros((1, d)))
-        self.column_weight_ = step[0].astype(np.float64) if shared else np.ones(d)
+        self.column_weight_ = step[0].astype(np.float64) if caller_units else np.ones(d)
         self.neighbor_rows_ = self._scale(X[kept]).astype(np.float64) * self.column_weight_
-        self.n_neighbors_ = int(max(1, min(self.n_neighbors, len(kept) - 1)))
-        k = self.n_neighbors_
+        self.n_neighbors_ = k = int(max(1, min(self.n_neighbors, len(kept) - 1)))
         is_kept = np.zeros(n, dtype=bool)
         is_kept[kept] = True
         recon, near = self._neighbor_outputs(X, k + 1 if len(kept) > k else k)
@@ -577,14 +645,27 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
             if near.shape[1] > k
             else near
         )
-        parts = np.column_stack([recon, left_out.mean(axis=1)])
-        center = np.median(parts, axis=0)
-        q1, q3 = np.percentile(parts, [25, 75], axis=0)
-        spread = np.abs(parts - center).mean(axis=0)
-        scale = np.where(q3 - q1 > 0, q3 - q1, np.where(spread > 0, spread, 1.0))
-        self.distance_center_, self.distance_scale_ = center, scale
-        parts[:, 1] = near[:, :k].mean(axis=1)  # as score_samples: kept rows included
-        return -((parts - center) / scale).sum(axis=1)
+        return recon, left_out.mean(axis=1), near[:, :k].mean(axis=1)
+
+    def _fit_neighbors(self, X: np.ndarray) -> np.ndarray:
+        """Kept rows and the two parts' training statistics; returns ``score_samples(X)``.
+
+        Each training row's neighbour distance leaves the row itself out, so
+        the median and spread describe rows the model has not memorised. The
+        scores returned are those :meth:`score_samples` gives the training
+        rows (kept rows among their own neighbours), from the same pass.
+        """
+        recon, left_out, near = self._keep_neighbors(X, self.distance_units_ == "input")
+        parts = np.column_stack([recon, left_out])
+        self.distance_center_, self.distance_scale_ = _center_and_spread(parts)
+        parts[:, 1] = near  # as score_samples: kept rows included
+        return -((parts - self.distance_center_) / self.distance_scale_).sum(axis=1)
+
+    def _fit_neighbor_part(self, X: np.ndarray) -> None:
+        """The neighbour part of ``"latent+neighbors"``: kept rows, in the caller's units."""
+        _, left_out, _ = self._keep_neighbors(X, caller_units=True)
+        center, spread = _center_and_spread(left_out[:, None])
+        self.neighbor_center_, self.neighbor_scale_ = float(center[0]), float(spread[0])
 
     def _score_tensors(self, dtype=np.float64, names=None):
         """Fitted score statistics (``names``, default the rule's) as inference tensors."""
@@ -633,6 +714,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         """The torch function of the fitted rule: ``(module, x, *statistics) -> scores``."""
         if self.distance_ == "neighbors":
             return partial(_neighbor_scores, k=self.n_neighbors_, block=block)
+        if self.distance_ == "latent+neighbors":
+            return partial(_combined_scores, k=self.n_neighbors_, block=block)
         return _scores
 
     def _score_samples(self, X: np.ndarray) -> np.ndarray:
@@ -732,13 +815,21 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         statistics = ("code_mean_", "code_precision_")
         return self._integrated_gradients(X_scaled, latent, statistics, steps)
 
-    def _neighbor_attribution(self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS):
-        """Integrated gradients of the two ``"neighbors"`` parts, ``(n, 2, features)``."""
+    def _neighbor_attribution(
+        self, X_scaled: np.ndarray, steps: int = EXPLAIN_STEPS, with_recon: bool = True
+    ):
+        """Integrated gradients of the neighbour parts, ``(n, 2 or 1, features)``.
+
+        The reconstruction error and the mean distance to the nearest kept
+        rows (``with_recon``, the ``"neighbors"`` rule), or the distance
+        alone (the neighbour part of ``"latent+neighbors"``).
+        """
         k = self.n_neighbors_
 
         def parts(module, point, weight, rows):
             recon, near = _neighbor_parts(module, point, weight, rows, k)
-            return torch.stack([recon, near.mean(dim=1)], dim=1)
+            near = near.mean(dim=1)
+            return torch.stack([recon, near] if with_recon else [near], dim=1)
 
         statistics = SCORE_STATISTICS["neighbors"][:2]  # column_weight_, neighbor_rows_
         return self._integrated_gradients(X_scaled, parts, statistics, steps)
@@ -763,6 +854,12 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         """
         credit = np.maximum(self._neighbor_attribution(self._scale(X_valid)), 0)
         return (credit / self.distance_scale_[None, :, None]).sum(axis=1)
+
+    def _combined_terms(self, X_valid: np.ndarray) -> np.ndarray:
+        """Per-feature parts of the ``"latent+neighbors"`` score, ``(n, features)``."""
+        credit = self._neighbor_attribution(self._scale(X_valid), with_recon=False)
+        near = np.maximum(credit[:, 0], 0) / self.neighbor_scale_
+        return self._latent_terms(X_valid) + near
 
     def explain(self, X):
         """Each feature's share of each row's outlier score.
@@ -805,6 +902,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         X_valid = self._check_fitted_X(X)
         if self.distance_ == "neighbors":
             terms = self._neighbor_terms(X_valid)
+        elif self.distance_ == "latent+neighbors":
+            terms = self._combined_terms(X_valid)
         else:
             terms = self._latent_terms(X_valid)
         shares = terms / np.maximum(terms.sum(axis=1, keepdims=True), 1e-300)

@@ -60,7 +60,7 @@ def test_reduce_writes_codes_with_ids_and_reuses_a_saved_model(table, tmp_path):
     )
 
 
-@pytest.mark.parametrize("distance", ["neighbors", "latent"])
+@pytest.mark.parametrize("distance", ["neighbors", "latent", "latent+neighbors"])
 def test_outliers_scores_flags_and_explains(table, tmp_path, distance):
     path, df = table
     out, model = tmp_path / "scores.csv", tmp_path / "model.safetensors"

@@ -17,6 +17,7 @@ from sklearn_ae import AEOutlierDetector
 from sklearn_ae._net import ReconstructionLoss
 
 FAST = dict(hidden_layer_sizes=(16,), max_iter=15, random_state=0, device="cpu")
+RULES = ["neighbors", "latent", "latent+neighbors"]
 
 
 def manifold(rng, n, noise=0.05):
@@ -60,7 +61,7 @@ def test_contract_sign_offset_and_labels(labelled):
     np.testing.assert_array_equal(detector.fit_predict(X), labels)
 
 
-@pytest.mark.parametrize("distance", ["neighbors", "latent"])
+@pytest.mark.parametrize("distance", RULES)
 @pytest.mark.parametrize("contamination", [0.01, 0.1, 0.25, 0.5])
 def test_float_contamination_flags_that_share_of_training_rows(labelled, contamination, distance):
     X, _ = labelled
@@ -125,7 +126,7 @@ def test_no_convergence_warning_at_the_epoch_budget(labelled):
         AEOutlierDetector(**{**FAST, "max_iter": 2}).fit(X)
 
 
-@pytest.mark.parametrize("distance", ["neighbors", "latent"])
+@pytest.mark.parametrize("distance", RULES)
 @pytest.mark.parametrize("n_samples, n_features", [(1, 1), (2, 3), (5, 1), (7, 12)])
 def test_tiny_data(rng, n_samples, n_features, distance):
     X = rng.normal(size=(n_samples, n_features))
@@ -144,7 +145,7 @@ def test_pickle_round_trip_keeps_scores(labelled):
     np.testing.assert_array_equal(loaded.predict(X), detector.predict(X))
 
 
-@pytest.mark.parametrize("distance", ["neighbors", "latent"])
+@pytest.mark.parametrize("distance", RULES)
 def test_explain_shares_sum_to_one_and_name_the_culprit(labelled, distance):
     X, _ = labelled
     columns = ["a", "b", "c", "d", "e", "f"]
@@ -374,17 +375,54 @@ def test_distance_units_follow_the_columns(rng):
     # either rule
     mixed = rng.normal(size=(400, 4)) * np.array([1.0, 1.0, 1.0, 1e6])
     row = np.array([[8.0, 0.0, 0.0, 0.0]])  # far out in a small-unit column
-    for distance in ("auto", "neighbors"):
+    for distance in ("latent", "neighbors"):
         detector = AEOutlierDetector(contamination=0.01, distance=distance, **FAST).fit(mixed)
-        assert detector.distance_ == ("latent" if distance == "auto" else "neighbors")
         assert detector.distance_units_ == "scaled"
         assert detector.predict(row)[0] == -1
         assert detector.explain(row)[0].argmax() == 0
     np.testing.assert_array_equal(detector.column_weight_, np.ones(4))
-    # a refit under the other rule drops the first rule's arrays
+    # the default adds a neighbour distance in the caller's units, where the
+    # large column's own tails compete with the row: still flagged (by the
+    # default threshold) and blamed on its column, among the top 2.5% of
+    # the training rows rather than above them all
+    detector = AEOutlierDetector(**FAST).fit(mixed)
+    assert (detector.distance_, detector.distance_units_) == ("latent+neighbors", "both")
+    assert detector.predict(row)[0] == -1
+    assert detector.explain(row)[0].argmax() == 0
+    assert np.mean(detector.score_samples(mixed) < detector.score_samples(row)[0]) < 0.025
+    # a refit under another rule drops the first rule's arrays
     detector.set_params(distance="latent").fit(mixed)
     assert hasattr(detector, "code_precision_")
     assert not hasattr(detector, "neighbor_rows_") and not hasattr(detector, "n_neighbors_")
+    detector.set_params(distance="neighbors").fit(mixed)
+    assert not hasattr(detector, "code_precision_") and not hasattr(detector, "neighbor_scale_")
+
+
+def test_mixed_units_neighbour_part_flags_a_row_between_clusters(rng):
+    # two clusters, a million apart in a large-unit column: a row half way
+    # between them lies where no training row does, yet its code is near the
+    # mean code and the network reconstructs it, so the "latent" rule alone
+    # scores it as typical; the neighbour part, in the caller's units, does not
+    side = rng.choice([-1.0, 1.0], size=400)
+    X = np.column_stack([rng.normal(size=(400, 3)), 1e6 * side + 1e4 * rng.normal(size=400)])
+    row = np.zeros((1, 4))
+    latent = AEOutlierDetector(contamination=0.01, distance="latent", **FAST).fit(X)
+    assert latent.predict(row)[0] == 1  # the premise
+    detector = AEOutlierDetector(contamination=0.01, **FAST).fit(X)
+    assert (detector.distance_, detector.distance_units_) == ("latent+neighbors", "both")
+    assert detector.predict(row)[0] == -1
+    assert detector.score_samples(row)[0] < detector.score_samples(X).min()
+    np.testing.assert_allclose(detector.column_weight_, detector.scaler_.scale_)
+    assert detector.explain(row)[0].argmax() == 3
+    # the score is the "latent" one minus the standardized neighbour distance
+    near = np.sort(np.linalg.norm(X[None] - X[:, None], axis=2), axis=1)[:, 1:6].mean(axis=1)
+    assert detector.neighbor_center_ == pytest.approx(np.median(near), rel=1e-6)
+    q1, q3 = np.percentile(near, [25, 75])
+    assert detector.neighbor_scale_ == pytest.approx(q3 - q1, rel=1e-6)
+    row_near = np.sort(np.linalg.norm(X - row, axis=1))[:5].mean()
+    standardized = (row_near - detector.neighbor_center_) / detector.neighbor_scale_
+    expected = latent.score_samples(row)[0] - standardized
+    assert detector.score_samples(row)[0] == pytest.approx(expected, rel=1e-6)
 
 
 def test_neighbor_rows_are_a_seeded_subset_of_large_training_sets(monkeypatch, labelled):

@@ -30,16 +30,19 @@ print(
     f"ROC-AUC: AEOutlierDetector {roc_auc_score(y, scores):.3f}, "
     f"IsolationForest {roc_auc_score(y, -forest.score_samples(X)):.3f}"
 )
-print(f"rule used: {detector.distance_} (distances in {detector.distance_units_} units)")
+print(f"rule used: {detector.distance_} (units: {detector.distance_units_})")
 
 # %%
-# IsolationForest ranks the malignant rows better on this table, and so does
-# PyOD's KNN on the raw columns (0.95 with its defaults): malignant tumours
-# are mostly *larger*, and the area columns, in hundreds of units, say so on
-# their own. The columns do not share a unit, so the detector measures in
-# standardized units (the "latent" rule), where area is one feature among
-# 30; on tables and embeddings whose columns share a unit it adds each row's
-# distance to its nearest training rows (see the benchmarks page).
+# The detector ranks the malignant rows better than IsolationForest here,
+# and PyOD's KNN on the raw columns does better still (0.95 with its
+# defaults): malignant tumours are mostly *larger*, and the area columns, in
+# hundreds of units, say so on their own. The columns do not share a unit,
+# so the detector measures its networks' parts in standardized units, where
+# area is one feature among 30 (each feature's reconstruction error and the
+# code's distance from the training codes: the "latent" rule, 0.86 alone),
+# and adds each row's distance to its nearest training rows in the
+# caller's units, where area counts as KNN counts it ("latent+neighbors";
+# see the benchmarks page).
 
 # %%
 # A typical training row scores about 0 and the scores have a long right
@@ -61,10 +64,11 @@ plt.show()
 # %%
 # Why is the top row flagged?
 # ---------------------------
-# Each feature's share of the score. The score has two parts, the row's
-# reconstruction error (a sum over the features already) and its distance to
-# the nearest training rows (a sum of squared differences, feature by
-# feature), so the shares of a row sum to 1.
+# Each feature's share of the score. Each part of the score is split over
+# the features: the row's reconstruction error (a sum over the features
+# already), and its code's distance and its distance to the nearest training
+# rows, each credited to the features that raise it on the way from the
+# training mean to the row, so the shares of a row sum to 1.
 shares = detector.explain(X)
 top = int(np.argmax(scores))
 row = shares.iloc[top].sort_values(ascending=False).head(8)

@@ -225,20 +225,23 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
       centred on its median over the training rows (each training row left
       out of its own neighbours) and divided by its interquartile range, and
       the two are summed: a typical row scores about 0.
-    - **mixed units** (``distance_="latent"``): Euclidean distances between
-      rows would depend on an arbitrary choice of units, so the score stays
-      with what the networks learned, in scaled units: each feature's
-      reconstruction error divided by its typical training error (features
-      the network always gets right weigh more), and the Mahalanobis
-      distance of each member's code from the training codes (rows in an
-      empty part of the latent space). Each is divided by its median over
-      the training rows and the two are summed: a typical row scores
-      about 2.
+    - **mixed units** (``distance_="latent+neighbors"``): the network's
+      part of the score is measured in scaled units, so that no column in
+      large units hides the others: each feature's reconstruction error
+      divided by its typical training error (features the network always
+      gets right weigh more), and the Mahalanobis distance of each member's
+      code from the training codes (rows in an empty part of the latent
+      space), each divided by its median over the training rows (a typical
+      row scores about 2). To these the mean distance to the
+      ``n_neighbors`` nearest training rows in the caller's units is added,
+      centred and scaled as above: on mixed-unit tables nobody tuned on it
+      is what PyOD's ``KNN`` wins with, while the network's parts win where
+      the large-unit columns say little (``docs/benchmarks.rst``).
 
-    ``distance`` forces either rule; "neighbors" on mixed units measures in
-    the network's scaled units, so no column in large units can hide the
-    others. The switch was chosen on the tuning half of the benchmark sets
-    (``docs/benchmarks.rst``).
+    ``distance`` forces a rule: "latent" is the mixed-unit rule without its
+    neighbour part, and "neighbors" on mixed units measures both of its
+    parts in the network's scaled units. The rules were chosen on the
+    tuning halves of the benchmark sets (``docs/benchmarks.rst``).
 
     The API is exactly :class:`~sklearn.ensemble.IsolationForest`'s:
     :meth:`score_samples` is higher for normal rows,
@@ -281,17 +284,18 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         ``distance_="latent"``, when the distance statistics are fitted).
         0 trains on every row.
 
-    distance : {"auto", "neighbors", "latent"}, default="auto"
-        The second part of the score (see above). "auto": "neighbors" when
-        the columns share a unit, else "latent". "neighbors": the mean
-        distance to the ``n_neighbors`` nearest training rows (up to 10,000
-        training rows are kept in the model, a random subset beyond that),
-        beside the plain reconstruction error. "latent": the Mahalanobis
-        distance of the code, beside the weighted reconstruction error; no
-        training rows are kept.
+    distance : {"auto", "neighbors", "latent", "latent+neighbors"}, default="auto"
+        What the score adds to the reconstruction error (see above). "auto":
+        "neighbors" when the columns share a unit, else "latent+neighbors".
+        "neighbors": the mean distance to the ``n_neighbors`` nearest
+        training rows (up to 10,000 training rows are kept in the model, a
+        random subset beyond that), beside the plain reconstruction error.
+        "latent": the Mahalanobis distance of the code, beside the weighted
+        reconstruction error; no training rows are kept. "latent+neighbors":
+        both, the neighbour distance in the caller's units.
 
     n_neighbors : int, default=5
-        Neighbours averaged by the "neighbors" rule (PyOD ``KNN``'s
+        Neighbours averaged by the neighbour distance (PyOD ``KNN``'s
         default). A training row is not its own neighbour when the two
         parts' median and spread are fitted; rows passed to
         :meth:`score_samples` are compared with the kept training rows,
@@ -321,43 +325,52 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     scaler_ : StandardScaler, MinMaxScaler or None
         The per-feature scaling fitted on X.
 
-    distance_ : {"neighbors", "latent"}
+    distance_ : {"neighbors", "latent", "latent+neighbors"}
         The rule used (``distance`` with "auto" resolved).
 
-    distance_units_ : {"input", "scaled"}
+    distance_units_ : {"input", "scaled", "both"}
         Units the score is measured in: the caller's ("input": the columns
-        share a unit, or ``standardize=False``) or the network's ("scaled").
+        share a unit, or ``standardize=False``), the network's ("scaled"),
+        or the network's for its parts and the caller's for the neighbour
+        distance ("both": ``distance_="latent+neighbors"``).
 
     column_weight_ : ndarray of shape (n_features_in,)
-        ``distance_="neighbors"`` only: the factor from the network's
-        scaled units to the distance units.
+        With a neighbour distance only: the factor from the network's
+        scaled units to the distance units (under "latent+neighbors" the
+        caller's units over the largest column's scale: one common factor,
+        which the standardization cancels, so no distance overflows).
 
     neighbor_rows_ : ndarray of shape (n_kept, n_features_in)
-        ``distance_="neighbors"`` only: the kept training rows, in
-        distance units (centred).
+        With a neighbour distance only: the kept training rows, in distance
+        units (centred).
 
     n_neighbors_ : int
-        ``distance_="neighbors"`` only: neighbours averaged
+        With a neighbour distance only: neighbours averaged
         (``n_neighbors``, fewer when fewer training rows were kept).
 
     distance_center_ : ndarray of shape (2,)
         ``distance_="neighbors"`` only: median training reconstruction
         error and neighbour distance.
 
+    neighbor_center_, neighbor_scale_ : float
+        ``distance_="latent+neighbors"`` only: median and interquartile
+        range of the training rows' neighbour distances (each row left out
+        of its own neighbours).
+
     residual_scale_ : ndarray of shape (n_estimators, n_features_in)
-        ``distance_="latent"`` only: typical reconstruction error of each
+        "latent" rules only: typical reconstruction error of each
         feature, per member (floored at 0.1 standardized units).
 
     code_mean_ : ndarray of shape (n_estimators, n_components)
-        ``distance_="latent"`` only: mean training code, per member.
+        "latent" rules only: mean training code, per member.
 
     code_precision_ : ndarray of shape (n_estimators, n_components, n_components)
-        ``distance_="latent"`` only: inverse covariance of the training
+        "latent" rules only: inverse covariance of the training
         codes, per member.
 
     distance_scale_ : ndarray of shape (2,) or (n_estimators, 2)
         "neighbors": interquartile range of the training reconstruction
-        errors and neighbour distances. "latent": median training
+        errors and neighbour distances. "latent" rules: median training
         reconstruction and latent distances, per member.
 
     %(fitted)s
@@ -617,14 +630,16 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         raw = self._member_outputs(X, post=self._raw_distances)
         self.distance_scale_ = np.maximum(np.median(raw, axis=0), 1e-12)
 
-    def _keep_neighbors(self, X: np.ndarray, caller_units: bool):
+    def _keep_neighbors(self, X: np.ndarray, caller_units: bool, common_factor: bool = False):
         """Keep up to ``MAX_NEIGHBOR_ROWS`` training rows as neighbours.
 
         Sets ``column_weight_``, ``neighbor_rows_`` and ``n_neighbors_`` and
-        returns the kept rows' mask and each training row's distances to its
-        ``n_neighbors_`` nearest kept rows, itself left out (as PyOD's
-        ``decision_scores_``) and itself included (as :meth:`score_samples`
-        scores it), with the reconstruction errors of the same pass.
+        returns the reconstruction errors and each training row's mean
+        distance to its ``n_neighbors_`` nearest kept rows, itself left out
+        (as PyOD's ``decision_scores_``) and itself included (as
+        :meth:`score_samples` scores it). With ``common_factor`` the
+        caller's units are divided by the largest column's scale (one factor
+        for all columns, so no distance overflows: a column in 1e300).
         """
         n, d = X.shape
         kept = np.arange(n)
@@ -634,6 +649,8 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         # every scaler here is affine: the unscaled unit step per column
         step = self._unscale(np.ones((1, d))) - self._unscale(np.zeros((1, d)))
         self.column_weight_ = step[0].astype(np.float64) if caller_units else np.ones(d)
+        if common_factor:
+            self.column_weight_ /= self.column_weight_.max()
         self.neighbor_rows_ = self._scale(X[kept]).astype(np.float64) * self.column_weight_
         self.n_neighbors_ = k = int(max(1, min(self.n_neighbors, len(kept) - 1)))
         is_kept = np.zeros(n, dtype=bool)
@@ -662,8 +679,11 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         return -((parts - self.distance_center_) / self.distance_scale_).sum(axis=1)
 
     def _fit_neighbor_part(self, X: np.ndarray) -> None:
-        """The neighbour part of ``"latent+neighbors"``: kept rows, in the caller's units."""
-        _, left_out, _ = self._keep_neighbors(X, caller_units=True)
+        """The neighbour part of ``"latent+neighbors"``: kept rows, in the caller's units.
+
+        Up to one common factor, which the standardization cancels.
+        """
+        _, left_out, _ = self._keep_neighbors(X, caller_units=True, common_factor=True)
         center, spread = _center_and_spread(left_out[:, None])
         self.neighbor_center_, self.neighbor_scale_ = float(center[0]), float(spread[0])
 
@@ -734,9 +754,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            Minus the outlier score, the sum of its two scaled parts:
-            typical training rows score about 0 (``distance_="neighbors"``)
-            or -2 (``distance_="latent"``).
+            Minus the outlier score, the sum of its scaled parts: typical
+            training rows score about 0 (``distance_="neighbors"``) or -2
+            (the "latent" rules).
         """
         return self._score_samples(self._check_fitted_X(X))
 
@@ -864,9 +884,9 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     def explain(self, X):
         """Each feature's share of each row's outlier score.
 
-        The outlier score (``-score_samples``) has two parts, and both are
-        split over the features (each part over its training spread, before
-        the training median is subtracted):
+        Each part of the outlier score (``-score_samples``) is split over the
+        features (each part over its training spread, before the training
+        median is subtracted):
 
         - ``distance_="neighbors"``: both the reconstruction error and the
           distance to the nearest training rows are credited by integrated
@@ -879,7 +899,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
           row's code is far from the training codes) is attributed by
           integrated gradients: the encoder's path from the training mean to
           the row, with each feature credited for the rise in latent
-          distance it causes.
+          distance it causes;
+        - ``distance_="latent+neighbors"``: the two "latent" parts as above,
+          and the neighbour distance by integrated gradients as under
+          "neighbors".
 
         Negative credit is dropped.
 

@@ -19,6 +19,8 @@ CASES = [
     ("AEOutlierDetector", "decision_function", False),
     ("AEOutlierDetector latent", "score_samples", False),
     ("AEOutlierDetector latent", "decision_function", False),
+    ("AEOutlierDetector latent+neighbors", "score_samples", False),
+    ("AEOutlierDetector latent+neighbors", "decision_function", False),
 ]
 
 
@@ -33,7 +35,7 @@ def test_onnxruntime_matches_the_estimator(name, method, with_nan, blobs, tmp_pa
     if with_nan:
         X[::4, 1] = np.nan
         X[::7, 4] = np.nan
-    name, _, distance = name.partition(" ")  # the outlier detector's two rules
+    name, _, distance = name.partition(" ")  # the outlier detector's rules
     params = {"distance": distance or "neighbors"} if name == "AEOutlierDetector" else {}
     estimator = getattr(sklearn_ae, name)(max_iter=5, random_state=0, **params).fit(X)
     path = tmp_path / "model.onnx"

@@ -211,7 +211,7 @@ def main(argv=None) -> None:
     rows = [r for chunk in Parallel(n_jobs=args.n_jobs)(jobs) for r in chunk]
     for group, (fam, names) in groups.items():
         print(f"\n== {group}, seeds {seeds}: ROC-AUC / AP, all sets and mixed-unit sets")
-        mixed = {r[1] for r in rows if r[0] == fam and r[6]}
+        mixed = {r[1] for r in rows if r[0] == fam and r[6] and r[1] in names}
         for label in [*CANDIDATES, "IsolationForest", "KNN", "ECOD"]:
             per = {
                 n: np.mean([r[4:6] for r in rows if r[0] == fam and r[1] == n and r[3] == label], 0)

@@ -377,7 +377,7 @@ def cmd_outliers(args):
     scores = model.score_samples(data)  # one pass; predict is scores - offset_ < 0
     result = pd.DataFrame({"outlier_score": -scores, "is_outlier": scores - model.offset_ < 0})
     if args.explain:
-        if sys.stderr.isatty():  # "latent": integrated gradients, seconds per 1,000 rows
+        if sys.stderr.isatty():  # integrated gradients: seconds per 1,000 rows
             print(f"explaining {len(data)} rows ...", file=sys.stderr, flush=True)
         shares = pd.DataFrame(model.explain(data)).add_prefix("share_")
         result = pd.concat([result, shares.reset_index(drop=True)], axis=1)

@@ -91,7 +91,9 @@ def _candidates():
             continue
         num = df.select_dtypes("number")
         index_like = [
-            c for c in num.columns if num[c].is_monotonic_increasing and num[c].nunique() == len(num)
+            c
+            for c in num.columns
+            if num[c].is_monotonic_increasing and num[c].nunique() == len(num)
         ]
         num = num.drop(columns=index_like)
         label = df[classes[0]]

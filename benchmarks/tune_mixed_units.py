@@ -160,7 +160,9 @@ def one(family: str, name: str, seed: int) -> list[tuple]:
         ("ECOD", ECOD()),
     ):
         est.fit(X_tr)
-        score = -est.score_samples(X_te) if label == "IsolationForest" else est.decision_function(X_te)
+        score = (
+            -est.score_samples(X_te) if label == "IsolationForest" else est.decision_function(X_te)
+        )
         add(label, score, mixed)
     return rows
 

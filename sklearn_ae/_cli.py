@@ -326,21 +326,6 @@ def identifier_columns(table: pd.DataFrame, exclude) -> list:
     return found
 
 
-def decimals(col) -> int | None:
-    """The fewest decimals (0 to 6) that write every value of a float column exactly."""
-    import numpy as np
-
-    values = col.dropna().to_numpy(dtype=float)
-    if not len(values):
-        return None
-    for places in range(7):
-        if np.allclose(
-            values, np.round(values, places), rtol=0, atol=1e-9 * max(1, np.abs(values).max())
-        ):
-            return places
-    return None
-
-
 # ---------------------------------------------------------------- commands
 def cmd_reduce(args):
     import pandas as pd
@@ -393,6 +378,7 @@ def cmd_impute(args):
     import pandas as pd
 
     from ._imputer import AEImputer
+    from ._tabular import decimals
 
     table = read_table(args.input)
     _, rest = split_ids(table, args.id_column, numeric=False)  # id columns stay as they are
@@ -441,7 +427,6 @@ def cmd_impute(args):
 
 
 def cmd_generate(args):
-    import numpy as np
 
     from ._vae import VAEGenerator
 
@@ -464,13 +449,8 @@ def cmd_generate(args):
     _, data = split_ids(table, [*args.id_column, *keys], numeric=False)
     model = fit_or_load(args, lambda: VAEGenerator(**common_params(args)), data)
     n_samples = args.n_samples if args.n_samples is not None else len(data)
-    synthetic = model.sample(n_samples, random_state=args.seed)
-    for name in synthetic.columns:  # the input's precision, not float noise
-        if name in data.columns and data[name].dtype.kind == "f":
-            places = decimals(data[name])
-            if places is not None:
-                synthetic[name] = np.round(synthetic[name].to_numpy(dtype=float), places)
-    return synthetic
+    # float columns come back in the input's precision (VAEGenerator learns it)
+    return model.sample(n_samples, random_state=args.seed)
 
 
 def cmd_demo(args):

@@ -36,6 +36,20 @@ class ColumnSpec:
     dtype: object
     has_missing: bool = False
     categories: list = field(default_factory=list)
+    decimals: int | None = None  # float columns: the training values' precision
+
+
+def decimals(col) -> int | None:
+    """The fewest decimals (0 to 6) that write every value of a float column exactly."""
+    values = pd.Series(col).dropna().to_numpy(dtype=float)
+    if not len(values):
+        return None
+    for places in range(7):
+        if np.allclose(
+            values, np.round(values, places), rtol=0, atol=1e-9 * max(1, np.abs(values).max())
+        ):
+            return places
+    return None
 
 
 def _kind(series: pd.Series) -> str:
@@ -130,6 +144,8 @@ class TableCodec:
                     spec.categories.append(MISSING)
             elif kind == "boolean":
                 spec.categories = [False, True] + ([MISSING] if spec.has_missing else [])
+            elif kind == "float":
+                spec.decimals = decimals(col)
             self.columns_.append(spec)
         self.numeric_ = [s for s in self.columns_ if s.kind in ("float", "integer")]
         self.blocks_ = []  # (spec, is_missing_indicator, start, stop)
@@ -256,6 +272,11 @@ class TableCodec:
 def _restore(spec: ColumnSpec, values, missing: np.ndarray) -> pd.Series:
     """One decoded column in the fitted dtype (nullable when it had NaNs)."""
     if spec.kind == "float":
+        # the training values' precision (a rating of 1.0 to 5.0 stays whole,
+        # prices keep their cents), not float noise; older models lack it
+        places = getattr(spec, "decimals", None)
+        if places is not None:
+            values = np.round(values, places)
         values = np.where(missing, np.nan, values)
         return pd.Series(values.astype(spec.dtype, copy=False))
     if spec.kind == "integer":

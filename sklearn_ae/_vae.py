@@ -84,8 +84,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     loss; each numeric column with missing values gets an "is missing" head,
     so :meth:`sample` reproduces its missing rate. :meth:`sample` returns the
     kind of object that was fitted (a DataFrame with the same columns, order
-    and dtypes, or an ndarray); integers come back as integers, categories
-    only as seen categories and numbers within their observed range.
+    and dtypes, or an ndarray); integers come back as integers, floats with
+    the fewest decimals (up to 6) that write every training value (a 0/1
+    flag stays 0 or 1, prices keep their cents, as SDV's learned rounding
+    does), categories only as seen categories and numbers within their
+    observed range.
 
     ``fit(X, y)`` with class labels trains a conditional VAE (the decoder
     also reads the class) and ``sample(n, y=...)`` draws rows of the

@@ -258,3 +258,25 @@ def test_aggregate_prior_is_closer_to_the_training_codes_than_the_standard_prior
     codes = vae.transform(X)
     fitted = vae.latent_chol_ @ vae.latent_chol_.T
     assert np.linalg.norm(fitted - np.cov(codes.T)) < np.linalg.norm(np.eye(4) - np.cov(codes.T))
+
+
+def test_float_columns_come_back_in_their_training_precision(rng):
+    n = 300
+    table = pd.DataFrame(
+        {
+            "rating": rng.randint(2, 11, n) / 2.0,  # 1.0, 1.5, ..., 5.0
+            "price": np.round(rng.lognormal(3, 0.5, n), 2),  # cents
+            "flag": rng.randint(0, 2, n).astype(float),  # 0.0 / 1.0
+            "measure": rng.normal(size=n),  # full float precision: left alone
+        }
+    )
+    model = VAEGenerator(**FAST).fit(table)
+    assert [s.decimals for s in model.scaler_.columns_] == [1, 2, 0, None]
+    synthetic = model.sample(500, random_state=0)
+    assert set(synthetic["flag"]) <= {0.0, 1.0}
+    np.testing.assert_array_equal(synthetic["price"], np.round(synthetic["price"], 2))
+    np.testing.assert_array_equal(synthetic["rating"], np.round(synthetic["rating"], 1))
+    assert synthetic["price"].nunique() > 100  # rounded, not collapsed onto a few values
+    assert not np.array_equal(synthetic["measure"], np.round(synthetic["measure"], 6))
+    for column in ("rating", "price", "flag", "measure"):
+        assert synthetic[column].dtype == np.float64

@@ -427,7 +427,6 @@ def cmd_impute(args):
 
 
 def cmd_generate(args):
-
     from ._vae import VAEGenerator
 
     if args.input is None:

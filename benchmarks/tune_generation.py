@@ -218,6 +218,12 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--rows", type=int, default=None, help="cut each table to this many rows first"
     )
+    parser.add_argument(
+        "--family",
+        choices=["own", "external"],
+        default="own",
+        help="external: the tuning half of R's tables (splits.GENERATION_EXTERNAL)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     constants, params = VARIANTS[args.variant]
@@ -226,7 +232,7 @@ def main(argv=None) -> None:
     if args.variant in SPREADS:
         patches = code_spread(SPREADS[args.variant])
     with _overriding(*[(vae, k, v) for k, v in constants.items()], *patches):
-        for name, (df, target, task) in load_tables("tuning").items():
+        for name, (df, target, task) in load_tables("tuning", args.family).items():
             for seed in splits.TUNING_SEEDS:
                 train, test = split(df, target, task, seed, args.rows)
                 synthetic = OurVAE(**params).fit(train, seed).sample(len(train))

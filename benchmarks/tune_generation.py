@@ -168,6 +168,37 @@ VARIANTS.update(
         "code4": ({}, {"n_components": 4}),
     }
 )
+# on the external tuning half (continuous columns): the calibration's target
+# smoothed by a kernel, or no calibration, beside today's defaults
+VARIANTS.update(
+    {
+        "smooth0.1": ({"CALIBRATION_BANDWIDTH": 0.1}, {}),
+        "smooth0.3": ({"CALIBRATION_BANDWIDTH": 0.3}, {}),
+        "nocalibration": ({}, {"calibrate_marginals": False}),
+        # categories weighted by the numeric columns' mean precision
+        "unbalanced": ({"CATEGORY_BALANCE": 0.0}, {}),  # the default before
+        # measured first: the weighted objective also on the held-out rows
+        # that early stopping scores (``WEIGHTED_STOP``)
+        "weighted_stop": ({}, {}),
+        "weighted_stop_balance0.5": ({"CATEGORY_BALANCE": 0.5}, {}),
+        "weighted_stop_beta2": ({}, {"beta": 2.0}),
+        "weighted_stop_dropout0.2": ({}, {"dropout": 0.2}),
+        "weighted_stop_alpha1e-2": ({}, {"alpha": 1e-2}),
+    }
+)
+
+
+def weighted_stop():
+    """An ``ELBOLoss.forward`` that weights the categories on held-out rows too."""
+    from sklearn_ae._net import ELBOLoss
+
+    def forward(self, outputs, target, mask=None, inputs=None, training=False):
+        raw, mean, logvar, sigma = outputs
+        nll = -self.log_likelihood(raw, target, mask, sigma, self.category_weight(sigma))
+        weight = self.kl_weight if training else self.beta
+        return (nll + weight * self.kl(mean, logvar)).mean()
+
+    return [(ELBOLoss, "forward", forward)]
 
 
 def code_spread(factor: float):
@@ -231,6 +262,8 @@ def main(argv=None) -> None:
     patches = mixture_prior(MIXTURES[args.variant]) if args.variant in MIXTURES else []
     if args.variant in SPREADS:
         patches = code_spread(SPREADS[args.variant])
+    if args.variant.startswith("weighted_stop"):
+        patches = weighted_stop()
     with _overriding(*[(vae, k, v) for k, v in constants.items()], *patches):
         for name, (df, target, task) in load_tables("tuning", args.family).items():
             for seed in splits.TUNING_SEEDS:

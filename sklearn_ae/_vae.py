@@ -42,6 +42,12 @@ CALIBRATION_KERNEL_COPIES = 20
 #: Rounds of refining the categorical logit offsets.
 CALIBRATION_ROUNDS = 3
 
+#: The categorical terms of the training objective are weighted by the
+#: numeric columns' mean precision to this power (``ELBOLoss.category_weight``;
+#: 0: the plain ELBO). Chosen on both tuning halves of the synthetic tables
+#: (``benchmarks/tune_generation.py balanced``).
+CATEGORY_BALANCE = 1.0
+
 #: Temperature of the softmax a sampled category is drawn from (0: its argmax,
 #: as TVAE samples; 1: the decoder's own probabilities).
 CATEGORY_TEMPERATURE = 1.0
@@ -442,7 +448,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     def _build_criterion(self):
         blocks = [(start, stop) for _, _, start, stop in self.scaler_.blocks_]
-        return ELBOLoss(self.scaler_.n_numeric_, blocks, self.beta)
+        return ELBOLoss(self.scaler_.n_numeric_, blocks, self.beta, CATEGORY_BALANCE)
 
     def _extra_callbacks(self, max_epochs: int) -> list:
         schedule = partial(linear_warmup, self.kl_warmup, self.beta)

@@ -280,3 +280,50 @@ def test_float_columns_come_back_in_their_training_precision(rng):
     assert not np.array_equal(synthetic["measure"], np.round(synthetic["measure"], 6))
     for column in ("rating", "price", "flag", "measure"):
         assert synthetic[column].dtype == np.float64
+
+
+def _agreeing_flags(rng, n=400):
+    """Six correlated numeric columns and two binary columns that agree on 92% of rows."""
+    numeric = rng.normal(size=(n, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(n, 6))
+    table = pd.DataFrame(numeric, columns=[f"x{i}" for i in range(6)])
+    first = rng.uniform(size=n) < 0.3
+    second = np.where(rng.uniform(size=n) < 0.92, first, ~first)
+    table["before"] = np.where(first, "yes", "no")
+    table["after"] = np.where(second, "yes", "no")
+    return table
+
+
+def test_sample_keeps_the_dependence_between_categories_beside_numeric_columns(rng):
+    # the numeric columns' gaussian terms (learned scales ~0.1) pull on the
+    # network ~100 times as hard as a cross-entropy: unweighted, the code
+    # carried nothing of the flags and they came out independent (agreement
+    # 0.3**2 + 0.7**2 = 0.58)
+    table = _agreeing_flags(rng)
+    params = dict(hidden_layer_sizes=(64,), batch_size=50, max_iter=100, early_stopping=False)
+    vae = VAEGenerator(**{**FAST, **params}).fit(table)
+    synthetic = vae.sample(2000, random_state=0)
+    assert (table["before"] == table["after"]).mean() > 0.9
+    assert (synthetic["before"] == synthetic["after"]).mean() > 0.8
+    assert abs((synthetic["before"] == "yes").mean() - 0.3) < 0.05
+
+
+def test_categories_are_weighted_in_training_and_held_out_rows_get_the_elbo():
+    import torch
+
+    from sklearn_ae._net import ELBOLoss
+
+    torch.manual_seed(0)
+    raw, target = torch.randn(5, 4), torch.cat([torch.randn(5, 2), torch.eye(2)[[0, 1, 1, 0, 1]]], 1)
+    mean, logvar, sigma = torch.randn(5, 3), torch.randn(5, 3), torch.tensor([0.1, 0.2])
+    loss = ELBOLoss(2, [(2, 4)], beta=1.0, category_balance=1.0)
+    loss.kl_weight = 1.0
+    outputs = (raw, mean, logvar, sigma)
+    elbo = (loss.log_likelihood(raw, target, None, sigma) - loss.kl(mean, logvar)).mean()
+    assert torch.isclose(loss(outputs, target, training=False), -elbo)
+    weight = 1 / sigma.square().mean()  # 40
+    assert torch.isclose(loss.category_weight(sigma), weight)
+    categorical = (torch.log_softmax(raw[:, 2:], 1) * target[:, 2:]).sum(1).mean()
+    expected = -elbo - (weight - 1) * categorical
+    assert torch.isclose(loss(outputs, target, training=True), expected)
+    assert ELBOLoss(2, [(2, 4)], category_balance=0.0).category_weight(sigma) == 1.0
+    assert ELBOLoss(0, [(0, 2)], category_balance=1.0).category_weight(sigma[:0]) == 1.0

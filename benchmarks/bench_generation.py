@@ -31,6 +31,7 @@ Usage::
     python benchmarks/bench_generation.py --family external [--half tuning --seeds 10 11]
     python benchmarks/bench_generation.py --fit-time-only   # the 1,000-row fit time
     python benchmarks/bench_generation.py --uncalibrated    # also calibrate_marginals=False
+    python benchmarks/bench_generation.py --unbalanced      # also the plain ELBO (before)
 """
 
 from __future__ import annotations
@@ -208,10 +209,23 @@ class SDVModel:
         return out["table"] if isinstance(out, dict) else out
 
 
-def generators(uncalibrated=False) -> dict:
+class UnbalancedVAE(OurVAE):
+    """VAEGenerator trained on the plain ELBO (``CATEGORY_BALANCE = 0``): the default before."""
+
+    def fit(self, df, seed):
+        import sklearn_ae._vae as vae
+        from sklearn_ae._base import _overriding
+
+        with _overriding((vae, "CATEGORY_BALANCE", 0.0)):
+            return super().fit(df, seed)
+
+
+def generators(uncalibrated=False, unbalanced=False) -> dict:
     out = {"VAEGenerator": OurVAE(), "independent": Independent()}
     if uncalibrated:  # what the marginal calibration costs and buys
         out["VAE uncalibrated"] = OurVAE(calibrate_marginals=False)
+    if unbalanced:  # the default before the categories were weighted
+        out["VAE unbalanced"] = UnbalancedVAE()
     try:
         import sdv  # noqa: F401
     except ImportError:
@@ -302,7 +316,13 @@ def split(df, target, task, seed, max_rows=None):
 
 
 def run(
-    seeds=(0, 1, 2), names=None, uncalibrated=False, half="confirming", max_rows=None, family="own"
+    seeds=(0, 1, 2),
+    names=None,
+    uncalibrated=False,
+    half="confirming",
+    max_rows=None,
+    family="own",
+    unbalanced=False,
 ):
     tables = load_tables(half, family)
     rows = []
@@ -311,7 +331,7 @@ def run(
             continue
         for seed in seeds:
             train, test = split(df, target, task, seed, max_rows)
-            for gen_name, gen in generators(uncalibrated).items():
+            for gen_name, gen in generators(uncalibrated, unbalanced).items():
                 start = time.perf_counter()
                 gen.fit(train, seed)
                 fit_time = time.perf_counter() - start
@@ -403,13 +423,26 @@ def main(argv=None) -> None:
         action="store_true",
         help="also run VAEGenerator(calibrate_marginals=False)",
     )
+    parser.add_argument(
+        "--unbalanced",
+        action="store_true",
+        help="also run VAEGenerator on the plain ELBO (categories unweighted: the default before)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.fit_time_only:
         fit_time_1000(tuple(args.seeds))
         return
     report(
-        run(tuple(args.seeds), args.tables, args.uncalibrated, args.half, args.rows, args.family)
+        run(
+            tuple(args.seeds),
+            args.tables,
+            args.uncalibrated,
+            args.half,
+            args.rows,
+            args.family,
+            args.unbalanced,
+        )
     )
     fit_time_1000(tuple(args.seeds))
 

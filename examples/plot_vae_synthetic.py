@@ -91,7 +91,7 @@ print(
 # Column Pair Trends, a gradient-boosting real-vs-synthetic detector and
 # train-on-synthetic-test-on-real accuracy, but **TVAE wins on privacy**:
 # its rows lie further from the training rows (DCROverfittingProtection
-# 0.285 against VAEGenerator's 0.215; independent columns score 0.274).
+# 0.285 against VAEGenerator's 0.199; independent columns score 0.274).
 
 # %%
 # Rows of one class

@@ -81,7 +81,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     latent variables; a decoder maps latent draws back to a table. Training
     maximizes the evidence lower bound (ELBO): reconstruction log-likelihood
     minus ``beta`` times the KL divergence from the standard normal prior,
-    with the KL weight ramped up over the first ``kl_warmup`` epochs.
+    with the KL weight ramped up over the first ``kl_warmup`` epochs. In
+    training, the categorical columns' log-likelihood is weighted by the
+    numeric columns' mean precision (``1 / mean(sigma ** 2)`` of their learned
+    gaussian scales), so that a category's error pulls on the network like a
+    typical numeric column's; unweighted, tables with many numeric columns
+    taught the code almost nothing of their categories, and sampled
+    categories lost their dependence on each other. Held-out rows (early
+    stopping) and :meth:`score_samples` use the ELBO itself.
 
     Tables may mix float, integer, boolean and categorical (``category`` or
     ``object``) columns, and may have missing values. Numeric columns are

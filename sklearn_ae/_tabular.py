@@ -8,8 +8,10 @@ Encoded layout: first one column per numeric feature (integers included),
 quantile-transformed to a standard normal (so the network's gaussian head
 sees gaussian marginals whatever the original shape, and inverting it stays
 within the observed range); then one-hot blocks, one per categorical or
-boolean feature and one "is missing" block per numeric feature that had
-missing values. Missing numeric entries are NaN in the encoded matrix (the
+boolean feature, one per numeric feature with only two observed values (a
+flag such as 0/1: its two values as categories, decoded back to numbers of
+the column's dtype) and one "is missing" block per other numeric feature
+that had missing values. Missing numeric entries are NaN in the encoded matrix (the
 network masks them out of the loss); a missing categorical entry is its
 own category.
 """
@@ -26,6 +28,11 @@ from sklearn.preprocessing import QuantileTransformer
 #: Stands for "missing" among a categorical feature's categories.
 MISSING = "__sklearn_ae_missing__"
 
+#: Encode a numeric column with exactly two observed values as a category
+#: (chosen on the external tuning half of the synthetic tables:
+#: ``benchmarks/tune_generation.py default`` against ``two_values_numeric``).
+TWO_VALUES_AS_CATEGORY = True
+
 
 @dataclass
 class ColumnSpec:
@@ -37,6 +44,7 @@ class ColumnSpec:
     has_missing: bool = False
     categories: list = field(default_factory=list)
     decimals: int | None = None  # float columns: the training values' precision
+    levels: list | None = None  # numeric columns with two observed values: those values
 
 
 def decimals(col) -> int | None:
@@ -144,14 +152,21 @@ class TableCodec:
                     spec.categories.append(MISSING)
             elif kind == "boolean":
                 spec.categories = [False, True] + ([MISSING] if spec.has_missing else [])
-            elif kind == "float":
-                spec.decimals = decimals(col)
+            else:
+                if kind == "float":
+                    spec.decimals = decimals(col)
+                values = np.unique(pd.to_numeric(col.dropna()).to_numpy(dtype=np.float64))
+                if TWO_VALUES_AS_CATEGORY and len(values) == 2:
+                    spec.levels = [float(v) for v in values]
+                    spec.categories = [*spec.levels, *([MISSING] if spec.has_missing else [])]
             self.columns_.append(spec)
-        self.numeric_ = [s for s in self.columns_ if s.kind in ("float", "integer")]
+        self.numeric_ = [
+            s for s in self.columns_ if s.kind in ("float", "integer") and not _levels(s)
+        ]
         self.blocks_ = []  # (spec, is_missing_indicator, start, stop)
         start = len(self.numeric_)
         for spec in self.columns_:
-            if spec.kind in ("category", "boolean"):
+            if spec.kind in ("category", "boolean") or _levels(spec):
                 size = max(len(spec.categories), 1)
                 self.blocks_.append((spec, False, start, start + size))
                 start += size
@@ -221,7 +236,10 @@ class TableCodec:
                 out[:, start] = ~missing
                 out[:, start + 1] = missing
                 continue
-            codes = self._category_codes(spec, X[spec.name], missing)
+            if _levels(spec):
+                codes = self._level_codes(spec, X[spec.name], missing)
+            else:
+                codes = self._category_codes(spec, X[spec.name], missing)
             out[np.arange(len(X)), start + codes] = 1.0
         return out
 
@@ -242,6 +260,23 @@ class TableCodec:
             codes[i] = lookup[key]
         return codes
 
+    def _level_codes(self, spec: ColumnSpec, col: pd.Series, missing: np.ndarray):
+        """A two-valued numeric column's values as the index of the nearer level."""
+        if missing.any() and not spec.has_missing:
+            raise ValueError(f"Column {spec.name!r} has missing values, but had none in fit.")
+        try:
+            values = np.asarray(pd.to_numeric(col, errors="raise"), dtype=np.float64)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"Column {spec.name!r} was numeric in fit but holds non-numeric values now."
+            ) from None
+        if np.isinf(values).any():
+            raise ValueError(f"Column {spec.name!r} contains infinity.")
+        low, high = spec.levels
+        codes = (np.abs(values - high) < np.abs(values - low)).astype(np.intp)
+        codes[missing] = len(spec.levels)  # the MISSING category
+        return codes
+
     # --------------------------------------------------------------- decode
     def decode(self, numeric: np.ndarray, choices: list[np.ndarray]) -> pd.DataFrame:
         """Rebuild a table from normal-space numerics and one index per block.
@@ -259,6 +294,10 @@ class TableCodec:
         for (spec, indicator, _, _), chosen in zip(self.blocks_, choices, strict=True):
             if indicator:
                 missing_numeric[spec.name] = chosen == 1
+            elif _levels(spec):
+                missing_numeric[spec.name] = chosen == len(spec.levels)
+                levels = np.array([*spec.levels, np.nan])
+                data[spec.name] = levels[np.minimum(chosen, len(spec.levels))]
             else:
                 data[spec.name] = [spec.categories[c] for c in chosen]
         columns = {}
@@ -291,6 +330,11 @@ def _restore(spec: ColumnSpec, values, missing: np.ndarray) -> pd.Series:
     if isinstance(spec.dtype, pd.CategoricalDtype):
         return pd.Series(pd.Categorical(values, dtype=spec.dtype))
     return pd.Series(values, dtype=spec.dtype if spec.dtype != object else object)
+
+
+def _levels(spec: ColumnSpec) -> list | None:
+    """A numeric column's two values, when it had only two (a spec saved before: None)."""
+    return getattr(spec, "levels", None)
 
 
 def _hashable(value):

@@ -93,8 +93,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     Tables may mix float, integer, boolean and categorical (``category`` or
     ``object``) columns, and may have missing values. Numeric columns are
     quantile-transformed to a standard normal and get a gaussian head;
-    categorical and boolean columns get a softmax head with a cross-entropy
-    loss; each numeric column with missing values gets an "is missing" head,
+    categorical and boolean columns, and numeric columns with only two
+    observed values (0/1 flags and the like, which come back as those two
+    numbers in their dtype), get a softmax head with a cross-entropy loss;
+    each other numeric column with missing values gets an "is missing" head,
     so :meth:`sample` reproduces its missing rate. :meth:`sample` returns the
     kind of object that was fitted (a DataFrame with the same columns, order
     and dtypes, or an ndarray); integers come back as integers, floats with

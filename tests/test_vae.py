@@ -328,3 +328,30 @@ def test_categories_are_weighted_in_training_and_held_out_rows_get_the_elbo():
     assert torch.isclose(loss(outputs, target, training=True), expected)
     assert ELBOLoss(2, [(2, 4)], category_balance=0.0).category_weight(sigma) == 1.0
     assert ELBOLoss(0, [(0, 2)], category_balance=1.0).category_weight(sigma[:0]) == 1.0
+
+
+def test_two_valued_numeric_columns_are_categories_of_their_two_values(rng):
+    from sklearn_ae._tabular import TableCodec
+
+    n = 200
+    table = pd.DataFrame(
+        {
+            "price": rng.normal(size=n),
+            "shown": rng.randint(0, 2, n).astype(np.int64),  # 0/1
+            "rate": np.where(rng.uniform(size=n) < 0.5, 2.5, 7.5),  # two floats
+            "visits": pd.array(rng.randint(0, 2, n), dtype="Int64"),
+        }
+    )
+    table.loc[:9, "visits"] = pd.NA
+    codec = TableCodec().fit(table)
+    assert [s.name for s in codec.numeric_] == ["price"]
+    assert [s.levels for s in codec.columns_] == [None, [0.0, 1.0], [2.5, 7.5], [0.0, 1.0]]
+    encoded = codec.transform(table)
+    assert encoded.shape == (n, 1 + 2 + 2 + 3)  # "visits": 0, 1 and missing
+    choices = [encoded[:, start:stop].argmax(1) for _, _, start, stop in codec.blocks_]
+    back = codec.decode(encoded[:, :1], choices)
+    pd.testing.assert_frame_equal(back.drop(columns="price"), table.drop(columns="price"))
+    # a value between the levels goes to the nearer one
+    other = table.iloc[:3].copy()
+    other["rate"] = [3.0, 6.0, 5.1]
+    assert (codec.transform(other)[:, 3:5].argmax(1) == [0, 1, 1]).all()

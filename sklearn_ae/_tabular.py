@@ -211,18 +211,7 @@ class TableCodec:
             self.quantiles_.quantiles_ = from_run_starts(columns, n_rows)
 
     def _numeric_values(self, X: pd.DataFrame) -> np.ndarray:
-        cols = []
-        for spec in self.numeric_:
-            try:
-                col = np.asarray(pd.to_numeric(X[spec.name], errors="raise"), dtype=np.float64)
-            except (ValueError, TypeError):
-                raise ValueError(
-                    f"Column {spec.name!r} was numeric in fit but holds non-numeric values now."
-                ) from None
-            if np.isinf(col).any():
-                raise ValueError(f"Column {spec.name!r} contains infinity.")
-            cols.append(col)
-        return np.column_stack(cols)
+        return np.column_stack([_numbers(spec, X[spec.name]) for spec in self.numeric_])
 
     # ------------------------------------------------------------ transform
     def transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -264,14 +253,7 @@ class TableCodec:
         """A two-valued numeric column's values as the index of the nearer level."""
         if missing.any() and not spec.has_missing:
             raise ValueError(f"Column {spec.name!r} has missing values, but had none in fit.")
-        try:
-            values = np.asarray(pd.to_numeric(col, errors="raise"), dtype=np.float64)
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"Column {spec.name!r} was numeric in fit but holds non-numeric values now."
-            ) from None
-        if np.isinf(values).any():
-            raise ValueError(f"Column {spec.name!r} contains infinity.")
+        values = _numbers(spec, col)
         low, high = spec.levels
         codes = (np.abs(values - high) < np.abs(values - low)).astype(np.intp)
         codes[missing] = len(spec.levels)  # the MISSING category
@@ -330,6 +312,19 @@ def _restore(spec: ColumnSpec, values, missing: np.ndarray) -> pd.Series:
     if isinstance(spec.dtype, pd.CategoricalDtype):
         return pd.Series(pd.Categorical(values, dtype=spec.dtype))
     return pd.Series(values, dtype=spec.dtype if spec.dtype != object else object)
+
+
+def _numbers(spec: ColumnSpec, col: pd.Series) -> np.ndarray:
+    """A numeric column's values as float64 (NaN where missing), or a named error."""
+    try:
+        values = np.asarray(pd.to_numeric(col, errors="raise"), dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"Column {spec.name!r} was numeric in fit but holds non-numeric values now."
+        ) from None
+    if np.isinf(values).any():
+        raise ValueError(f"Column {spec.name!r} contains infinity.")
+    return values
 
 
 def _levels(spec: ColumnSpec) -> list | None:

@@ -355,3 +355,10 @@ def test_two_valued_numeric_columns_are_categories_of_their_two_values(rng):
     other = table.iloc[:3].copy()
     other["rate"] = [3.0, 6.0, 5.1]
     assert (codec.transform(other)[:, 3:5].argmax(1) == [0, 1, 1]).all()
+    # bad input is named, as for any numeric column
+    with pytest.raises(ValueError, match="'shown' was numeric in fit"):
+        codec.transform(other.assign(shown=["a", "b", "c"]))
+    with pytest.raises(ValueError, match="'shown' has missing values, but had none"):
+        codec.transform(other.assign(shown=[0.0, np.nan, 1.0]))
+    with pytest.raises(ValueError, match="'rate' contains infinity"):
+        codec.transform(other.assign(rate=[np.inf, 2.5, 7.5]))

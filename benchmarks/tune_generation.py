@@ -239,10 +239,11 @@ VARIANTS.update(
         # numeric columns with two values kept numeric (the default before)
         "two_values_numeric": ({"_tabular.TWO_VALUES_AS_CATEGORY": False}, {}),
         "nocalibration": ({}, {"calibrate_marginals": False}),
-        # categories weighted by the numeric columns' mean precision
-        "unbalanced": ({"CATEGORY_BALANCE": 0.0}, {}),  # the default before
+        # the plain ELBO: categories not weighted by the numeric columns'
+        # mean precision (the default before)
+        "unbalanced": ({"CATEGORY_BALANCE": 0.0}, {}),
         # measured first: the weighted objective also on the held-out rows
-        # that early stopping scores (``WEIGHTED_STOP``)
+        # that early stopping scores (``weighted_stop()`` below)
         "weighted_stop": ({}, {}),
         "weighted_stop_balance0.5": ({"CATEGORY_BALANCE": 0.5}, {}),
         "weighted_stop_beta2": ({}, {"beta": 2.0}),

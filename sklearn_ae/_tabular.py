@@ -11,9 +11,9 @@ within the observed range); then one-hot blocks, one per categorical or
 boolean feature, one per numeric feature with only two observed values (a
 flag such as 0/1: its two values as categories, decoded back to numbers of
 the column's dtype) and one "is missing" block per other numeric feature
-that had missing values. Missing numeric entries are NaN in the encoded matrix (the
-network masks them out of the loss); a missing categorical entry is its
-own category.
+that had missing values. Missing numeric entries are NaN in the encoded
+matrix (the network masks them out of the loss); a missing categorical or
+two-valued entry is its own category.
 """
 
 from __future__ import annotations
@@ -278,8 +278,8 @@ class TableCodec:
                 missing_numeric[spec.name] = chosen == 1
             elif _levels(spec):
                 missing_numeric[spec.name] = chosen == len(spec.levels)
-                levels = np.array([*spec.levels, np.nan])
-                data[spec.name] = levels[np.minimum(chosen, len(spec.levels))]
+                # index 2, the MISSING category, reads NaN
+                data[spec.name] = np.array([*spec.levels, np.nan])[chosen]
             else:
                 data[spec.name] = [spec.categories[c] for c in chosen]
         columns = {}

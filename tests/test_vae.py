@@ -295,7 +295,7 @@ def _agreeing_flags(rng, n=400):
 
 def test_sample_keeps_the_dependence_between_categories_beside_numeric_columns(rng):
     # the numeric columns' gaussian terms (learned scales ~0.1) pull on the
-    # network ~100 times as hard as a cross-entropy: unweighted, the code
+    # network ~70 times as hard as a cross-entropy: unweighted, the code
     # carried nothing of the flags and they came out independent (agreement
     # 0.3**2 + 0.7**2 = 0.58)
     table = _agreeing_flags(rng)

@@ -73,6 +73,7 @@ def _code_gaussian(mean: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np
     loss='"mse"',
     batch_size="500",
     lr="2e-3",
+    drops_where="on every table (where a plateau always drops the learning rate first)",
 )
 class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
     """Variational autoencoder for mixed-type tables: embed, score and sample.
@@ -245,6 +246,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     _warn_unconverged = False  # max_iter is a training budget
     _auto_max_iter = 300
+    # a plateau of the held-out ELBO restores the best weights and divides
+    # the learning rate by 5, twice, before the fit stops (chosen on both
+    # tuning halves of bench_generation.py: tune_generation.py's "drops")
+    _drops_on_every_table = True
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,

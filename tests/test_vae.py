@@ -126,6 +126,23 @@ def test_kl_is_on_and_warms_up(blobs):
     assert codes.std(axis=0).max() < 3.0
 
 
+def test_a_plateau_drops_the_learning_rate_twice_before_the_fit_stops(blobs):
+    # blobs is far below max_rows_per_epoch: the drops are the VAE's own rule
+    # tol=1e6 never counts as progress: epoch 1 is the best, each later one a
+    # miss, so with a patience of 2 the drops come at 3 and 5, the stop at 7
+    params = dict(early_stopping=True, n_iter_no_change=2, tol=1e6, learning_rate_init=1e-3)
+    vae = VAEGenerator(**{**FAST, **params}).fit(blobs)
+    assert vae.n_iter_ == 7
+    assert vae.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2**2)
+    # "auto" budget: twice the 300 epochs and patience 10 when the held-out
+    # loss is watched, the defaults themselves when it is not
+    auto = VAEGenerator(random_state=0)
+    auto._early_stopping = True
+    assert auto._stopping_budget(len(blobs)) == (600, 20, True)
+    auto._early_stopping = False
+    assert auto._stopping_budget(len(blobs)) == (300, 10, False)
+
+
 def test_grid_search_selects_without_labels(blobs):
     search = GridSearchCV(VAEGenerator(**FAST), {"n_components": [1, 3]}, cv=3).fit(blobs)
     assert search.best_params_["n_components"] in (1, 3)

@@ -89,7 +89,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     typical numeric column's; unweighted, tables with many numeric columns
     taught the code almost nothing of their categories, and sampled
     categories lost their dependence on each other. Held-out rows (early
-    stopping) and :meth:`score_samples` use the ELBO itself.
+    stopping) and :meth:`score_samples` use the ELBO itself. When the
+    held-out ELBO stops improving, the best weights are restored and the
+    learning rate divided by 5, twice, before training stops.
 
     Tables may mix float, integer, boolean and categorical (``category`` or
     ``object``) columns, and may have missing values. Numeric columns are

@@ -170,6 +170,29 @@ default; a longer patience alone lost TSTR on the statsmodels half. Tables
 under 200 rows (fewer than 20 held-out rows) stop on the training loss and
 are unchanged.
 
+Those small tables, for privacy (wine, 124 training rows, trains on until
+its training loss stops, and is the confirming table furthest behind TVAE's
+DCR). Both tuning halves cut to 170 rows (``--rows 170``: 119 training
+rows, 51 held-out ones for the scores), three ways to hold rows out there:
+from 10 held-out rows instead of 20 (``minrows10``: 12 rows), 20% held out
+on every table (``holdout0.2``: 24 rows), and from 100 rows on at least 20
+rows (``holdout20``, at most a fifth). Means, own then external half:
+
+=====================  =============================  =============================
+variant, seeds         own (statsmodels)              external (R)
+=====================  =============================  =============================
+default, 10 11         0.882 0.813 0.504 0.484 0.353  0.895 0.846 0.416 0.625 0.290
+minrows10, 10 11       0.882 0.816 0.495 0.546 0.397  0.897 0.850 0.443 0.624 0.287
+holdout0.2, 10 11      0.874 0.800 0.512 0.504 0.376  0.898 0.855 0.459 0.626 0.298
+default, 10-13         0.881 0.816 0.508 0.395 0.359  0.894 0.844 0.415 0.621 0.280
+holdout20, 10-13       0.888 0.828 0.504 0.417 0.377  0.895 0.845 0.414 0.591 0.266
+=====================  =============================  =============================
+
+(quality / pairs / AUC GB / TSTR / DCR; ``--seeds 10 11 12 13`` adds two
+tuning seeds, never reported.) Each helps the statsmodels half's privacy and
+TSTR and loses one or both on the external half (per table the figures on
+51 rows move by 0.05 to 0.1 either way); none was adopted.
+
 Usage::
 
     python benchmarks/tune_generation.py default [--family external]
@@ -190,6 +213,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import splits  # noqa: E402
 from bench_generation import OurVAE, evaluate, load_tables, split  # noqa: E402
 
+import sklearn_ae._base as base  # noqa: E402
 import sklearn_ae._tabular as tabular  # noqa: E402
 import sklearn_ae._vae as vae  # noqa: E402
 from sklearn_ae._base import _overriding  # noqa: E402
@@ -287,6 +311,16 @@ VARIANTS.update(
         "no_drops": ({"VAEGenerator._drops_on_every_table": False}, {}),
     }
 )
+# small tables (wine: 124 training rows, 12 would be held out) stop on the
+# training loss: hold rows out from 10 of them, or hold out 20%
+VARIANTS.update(
+    {
+        "minrows10": ({"_base.AUTO_MIN_VALIDATION_ROWS": 10}, {}),
+        "holdout0.2": ({}, {"validation_fraction": 0.2}),
+        # from 100 rows, at least 20 held out (at most a fifth of the rows)
+        "holdout20": ({"_base.AUTO_MIN_VALIDATION_ROWS": 10}, {}),
+    }
+)
 
 
 def weighted_stop():
@@ -300,6 +334,20 @@ def weighted_stop():
         return (nll + weight * self.kl(mean, logvar)).mean()
 
     return [(ELBOLoss, "forward", forward)]
+
+
+def holdout_at_least(rows: int):
+    """Patch: hold out at least ``rows`` rows, at most a fifth of the table."""
+
+    original = base.HoldoutSplit
+
+    class AtLeast(original):
+        def __call__(self, dataset, y=None, **fit_params):
+            n = len(dataset)
+            fraction = max(self.fraction, min(rows, n // 5) / n)
+            return original(fraction, self.seed, self.max_rows)(dataset, y)
+
+    return [(base, "HoldoutSplit", AtLeast)]
 
 
 def code_spread(factor: float):
@@ -356,7 +404,16 @@ def main(argv=None) -> None:
         default="own",
         help="external: the tuning half of R's tables (splits.GENERATION_EXTERNAL)",
     )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=splits.TUNING_SEEDS,
+        help="tuning seeds (never the reported 0, 1, 2)",
+    )
     args = parser.parse_args(argv)
+    if set(args.seeds) & {0, 1, 2}:
+        parser.error("seeds 0, 1 and 2 are the reported ones; tune on others")
     warnings.simplefilter("ignore")
     constants, params = VARIANTS[args.variant]
     rows = []
@@ -365,14 +422,16 @@ def main(argv=None) -> None:
         patches = code_spread(SPREADS[args.variant])
     if args.variant.startswith("weighted_stop"):
         patches = weighted_stop()
-    modules = {"_tabular": tabular, "VAEGenerator": vae.VAEGenerator}
+    if args.variant == "holdout20":
+        patches = holdout_at_least(20)
+    modules = {"_tabular": tabular, "_base": base, "VAEGenerator": vae.VAEGenerator}
     settings = [
         (modules[k.split(".")[0]], k.split(".")[1], v) if "." in k else (vae, k, v)
         for k, v in constants.items()
     ]
     with _overriding(*settings, *patches):
         for name, (df, target, task) in load_tables("tuning", args.family).items():
-            for seed in splits.TUNING_SEEDS:
+            for seed in args.seeds:
                 train, test = split(df, target, task, seed, args.rows)
                 synthetic = OurVAE(**params).fit(train, seed).sample(len(train))
                 rows.append({"table": name, **evaluate(train, synthetic, test, target, task, seed)})

@@ -265,6 +265,8 @@ class PlateauStopping(EarlyStopping):
     ``patience`` epochs and drops remain, the best weights are restored (with
     ``load_best``), every learning rate is multiplied by ``lr_factor`` and
     the count starts again; with none left, training stops as in skorch.
+    A later fit of the same net (``warm_start=True``) starts from the
+    learning rate the drops started from, as a fresh optimizer would.
     """
 
     def __init__(self, *args, lr_drops: int = 0, lr_factor: float = 0.2, **kwargs) -> None:
@@ -275,6 +277,12 @@ class PlateauStopping(EarlyStopping):
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
         self.drops_left_ = self.lr_drops
+        # undo this stopper's own drops of an earlier fit (none in older pickles)
+        scale = getattr(self, "lr_scale_", 1.0)
+        if scale != 1.0 and getattr(net, "optimizer_", None) is not None:
+            for group in net.optimizer_.param_groups:
+                group["lr"] /= scale
+        self.lr_scale_ = 1.0
 
     def on_epoch_end(self, net, **kwargs):
         stopping = self.misses_ + 1 == self.patience and not self._is_score_improved(
@@ -290,6 +298,7 @@ class PlateauStopping(EarlyStopping):
             net.module_.load_state_dict(self.best_model_weights_)
         for group in net.optimizer_.param_groups:
             group["lr"] *= self.lr_factor
+        self.lr_scale_ *= self.lr_factor
         if net.verbose:
             self._sink(
                 f"{self.monitor} has not improved in the last {self.patience} epochs: "

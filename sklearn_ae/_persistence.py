@@ -283,6 +283,20 @@ def _library_version() -> str:
     return __version__
 
 
+def _optimizer_state(net) -> dict:
+    """The optimizer's state with the last fit's learning-rate drops undone.
+
+    A warm refit starts from the rate the drops started from (see
+    ``PlateauStopping``); the loaded stopper no longer knows of the drops,
+    so the saved rates must not hold them.
+    """
+    state = net.optimizer_.state_dict()
+    scale = getattr(dict(net.callbacks_).get("stopping"), "lr_scale_", 1.0)
+    for group in state["param_groups"]:
+        group["lr"] = group["lr"] / scale
+    return state
+
+
 def save(estimator, path) -> None:
     """Save a fitted sklearn_ae estimator to ``path`` without pickle.
 
@@ -313,7 +327,7 @@ def save(estimator, path) -> None:
         "history": encode(epoch_history(net), "net_.history"),
         # Adam's moments only matter to a warm_start refit
         "optimizer": (
-            encode(net.optimizer_.state_dict(), "net_.optimizer_") if estimator.warm_start else None
+            encode(_optimizer_state(net), "net_.optimizer_") if estimator.warm_start else None
         ),
     }
     metadata = {

@@ -110,6 +110,15 @@ def test_a_drop_restores_the_best_weights():
     assert not np.array_equal(after[1].numpy(), after[0].numpy())
 
 
+def test_a_warm_start_fit_starts_from_the_learning_rate_before_the_drops():
+    params = dict(max_rows_per_epoch=64, n_iter_no_change=2, tol=10.0, learning_rate_init=1e-3)
+    est = AutoencoderTransformer(warm_start=True, random_state=0, **params).fit(_ids(400))
+    assert est.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2**2)
+    est.fit(_ids(400))  # drops twice again, from 1e-3, not from 4e-5
+    assert est.n_iter_ == 14
+    assert est.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2**2)
+
+
 def test_verbose_says_when_the_learning_rate_drops(capsys):
     AutoencoderTransformer(
         max_rows_per_epoch=64, n_iter_no_change=2, tol=10.0, verbose=1, random_state=0

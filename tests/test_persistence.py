@@ -286,6 +286,21 @@ def test_compact_vae_tables_restore_exactly(how, tmp_path):
     np.testing.assert_array_equal(copy.transform(X), vae.transform(X))
 
 
+def test_a_loaded_warm_model_refits_from_the_learning_rate_before_the_drops(tmp_path):
+    # capped epochs, a patience of 2 and a tol no epoch meets: two drops a fit
+    X = np.random.default_rng(0).normal(size=(400, 4))
+    params = dict(max_rows_per_epoch=64, n_iter_no_change=2, tol=10.0, hidden_layer_sizes=(8,))
+    live = AutoencoderTransformer(warm_start=True, random_state=0, **params).fit(X)
+    live.save(tmp_path / "warm")
+    assert live.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2**2)
+    loaded = load(tmp_path / "warm")
+    assert loaded.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3)
+    copy = pickle.loads(pickle.dumps(live))
+    for est in (live, loaded, copy):
+        est.fit(X)  # drops twice again, from 1e-3
+        assert est.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2**2)
+
+
 def test_pickle_keeps_the_live_net_and_warm_start_state(blobs):
     params = dict(TINY_PARAMS["AutoencoderTransformer"])
     ae = AutoencoderTransformer(**params, warm_start=True).fit(blobs)

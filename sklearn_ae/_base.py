@@ -424,6 +424,10 @@ class BaseAutoencoder(BaseEstimator):
     def _extra_callbacks(self, max_epochs: int) -> list:
         return []
 
+    def _warmup_epochs(self) -> int:
+        """Epochs of a warm-up in ``_extra_callbacks`` that early stopping ignores."""
+        return 0
+
     def _stopping_budget(self, n_samples: int) -> tuple[int, int, bool]:
         """``(max_iter, n_iter_no_change, drops)`` for a fit on ``n_samples`` rows.
 
@@ -614,6 +618,7 @@ class BaseAutoencoder(BaseEstimator):
                     sink=sink,
                     lr_drops=CAPPED_LR_DROPS if drops else 0,
                     lr_factor=CAPPED_LR_FACTOR,
+                    start=self._warmup_epochs(),
                 ),
             ),
             *self._extra_callbacks(max_epochs),

@@ -267,12 +267,21 @@ class PlateauStopping(EarlyStopping):
     the count starts again; with none left, training stops as in skorch.
     A later fit of the same net (``warm_start=True``) starts from the
     learning rate the drops started from, as a fresh optimizer would.
+
+    The net's first ``start`` epochs (a warm-up, during which the training
+    objective itself still changes) are ignored: none of them can be the
+    best epoch whose weights are restored, and none counts against the
+    patience. They are counted over the net's whole history, as
+    :class:`CriterionSchedule` counts them.
     """
 
-    def __init__(self, *args, lr_drops: int = 0, lr_factor: float = 0.2, **kwargs) -> None:
+    def __init__(
+        self, *args, lr_drops: int = 0, lr_factor: float = 0.2, start: int = 0, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lr_drops = lr_drops
         self.lr_factor = lr_factor
+        self.start = start
 
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
@@ -285,6 +294,11 @@ class PlateauStopping(EarlyStopping):
         self.lr_scale_ = 1.0
 
     def on_epoch_end(self, net, **kwargs):
+        # epochs count from 1 over the net's whole history, as CriterionSchedule's
+        # (a warm_start refit has no warm-up left); a stopper unpickled from
+        # before ``start`` existed has none
+        if len(net.history) <= getattr(self, "start", 0):
+            return  # still in the warm-up
         stopping = self.misses_ + 1 == self.patience and not self._is_score_improved(
             net.history[-1, self.monitor]
         )

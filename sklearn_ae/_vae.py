@@ -52,6 +52,12 @@ CATEGORY_BALANCE = 1.0
 #: as TVAE samples; 1: the decoder's own probabilities).
 CATEGORY_TEMPERATURE = 1.0
 
+#: Early stopping ignores the KL warm-up's epochs (none of them is kept as the
+#: best, none counts against the patience): the model returned was trained
+#: with the full ``beta``. False is the rule before (``tune_generation.py
+#: stop_in_warmup``).
+STOP_AFTER_KL_WARMUP = True
+
 
 def _code_gaussian(mean: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and Cholesky factor of a gaussian fitted to rows' posteriors q(z | x).
@@ -124,6 +130,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     kl_warmup : int, default=20
         Epochs over which the KL weight rises linearly from 0 to ``beta``.
+        Early stopping ignores them: the weights kept are those of an epoch
+        trained with the full ``beta``, and the patience counts from the
+        first epoch after the warm-up.
 
     n_importance : int, default=1
         Latent draws per row in :meth:`score_samples`: 1 gives the ELBO,
@@ -469,6 +478,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     def _extra_callbacks(self, max_epochs: int) -> list:
         schedule = partial(linear_warmup, self.kl_warmup, self.beta)
         return [("kl_warmup", CriterionSchedule("kl_weight", schedule))]
+
+    def _warmup_epochs(self) -> int:
+        # the weights kept are those of an epoch trained with the full KL weight
+        return self.kl_warmup if STOP_AFTER_KL_WARMUP else 0
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)

@@ -128,10 +128,11 @@ def test_kl_is_on_and_warms_up(blobs):
 
 def test_a_plateau_drops_the_learning_rate_twice_before_the_fit_stops(blobs):
     # blobs is far below max_rows_per_epoch: the drops are the VAE's own rule
-    # tol=1e6 never counts as progress: epoch 1 is the best, each later one a
-    # miss, so with a patience of 2 the drops come at 3 and 5, the stop at 7
+    # tol=1e6 never counts as progress: without a KL warm-up epoch 1 is the
+    # best, each later one a miss, so with a patience of 2 the drops come at 3
+    # and 5, the stop at 7
     params = dict(early_stopping=True, n_iter_no_change=2, tol=1e6, learning_rate_init=1e-3)
-    vae = VAEGenerator(**{**FAST, **params}).fit(blobs)
+    vae = VAEGenerator(**{**FAST, **params, "kl_warmup": 0}).fit(blobs)
     assert vae.n_iter_ == 7
     assert vae.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.2**2)
     # "auto" budget: twice the 300 epochs and patience 10 when the held-out
@@ -141,6 +142,33 @@ def test_a_plateau_drops_the_learning_rate_twice_before_the_fit_stops(blobs):
     assert auto._stopping_budget(len(blobs)) == (600, 20, True)
     auto._early_stopping = False
     assert auto._stopping_budget(len(blobs)) == (300, 10, False)
+
+
+def test_early_stopping_ignores_the_kl_warmup(blobs):
+    # as above, with a warm-up of 5 epochs: none of them can be the best (whose
+    # weights are kept) or a miss, so epoch 6, the first at the full KL weight,
+    # is the best, the drops come at 8 and 10 and the stop at 12 (before this
+    # rule: best 1, stop at 7, a model trained at a fifth of beta kept)
+    params = dict(early_stopping=True, n_iter_no_change=2, tol=1e6, kl_warmup=5)
+    vae = VAEGenerator(**{**FAST, **params, "warm_start": True}).fit(blobs)
+    stopper = dict(vae.net_.callbacks_)["stopping"]
+    assert stopper.best_epoch_ == 6
+    assert vae.n_iter_ == 12
+    # the warm-up is counted over the net's history, as the KL schedule counts
+    # it: a warm-start refit has none left, so its first epoch is its best
+    vae.fit(blobs)
+    assert stopper.best_epoch_ == 13
+    assert vae.n_iter_ == 19
+
+
+def test_a_stopper_saved_before_the_warmup_rule_judges_every_epoch(blobs):
+    params = dict(early_stopping=True, n_iter_no_change=2, tol=1e6, kl_warmup=5)
+    vae = VAEGenerator(**{**FAST, **params, "warm_start": True}).fit(blobs)
+    stopper = dict(vae.net_.callbacks_)["stopping"]
+    del stopper.start  # as unpickled from before the rule
+    vae.fit(blobs)
+    assert stopper.best_epoch_ == 13
+    assert vae.n_iter_ == 19
 
 
 def test_grid_search_selects_without_labels(blobs):

@@ -248,8 +248,11 @@ def test_bad_input_is_named(labelled):
     detector.fit(X)
     with pytest.raises(ValueError, match="features"):
         detector.score_samples(X[:, :3])
-    with pytest.raises(ValueError, match="could not convert|numeric"):
-        detector.predict(pd.DataFrame({"a": ["x"] * 3, **{str(i): [1.0] * 3 for i in range(5)}}))
+    frame = pd.DataFrame({"a": ["x"] * 3, **{str(i): [1.0] * 3 for i in range(5)}})
+    # fitted on an array: sklearn's own warning about the names comes first
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        with pytest.raises(ValueError, match="could not convert|numeric"):
+            detector.predict(frame)
 
 
 def test_explain_names_a_pushed_feature_on_real_data():

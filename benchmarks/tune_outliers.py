@@ -282,6 +282,7 @@ def components(model, X_train, X_test, k=5):
     te["knn_raw_kth"] = _knn(tr["X"], te["X"], k, False, kth=True)
     for part in (tr, te):  # the reconstruction part as a distance, not its square
         part["rmse_raw"] = np.sqrt(part["recon_raw"])
+
     # "clean" reference sets: the training rows the model finds most unusual
     # left out of the neighbours (a test outlier near a training outlier is
     # then still far from every kept row): by the reconstruction part, or by

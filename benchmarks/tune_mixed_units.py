@@ -97,7 +97,7 @@ import splits
 from joblib import Parallel, delayed
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
-from tune_outliers import _knn, _knn_clean
+from tune_outliers import TRAINING, _knn, _knn_clean, _training_params
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "adbench"
 
@@ -162,7 +162,7 @@ def rules(model, X_tr, X_te, k=5) -> dict:
     }
 
 
-def one(family: str, name: str, seed: int) -> list[tuple]:
+def one(family: str, name: str, seed: int, training: str = "default") -> list[tuple]:
     import torch
     from pyod.models.ecod import ECOD
     from pyod.models.knn import KNN
@@ -190,7 +190,12 @@ def one(family: str, name: str, seed: int) -> list[tuple]:
     mixed = not shared_units(X_tr)
     # mixed units: the "latent" rule keeps the statistics of every candidate
     distance = "latent" if mixed else "neighbors"
-    model = AEOutlierDetector(random_state=seed, device="cpu", distance=distance).fit(X_tr)
+    model = AEOutlierDetector(
+        random_state=seed,
+        device="cpu",
+        distance=distance,
+        **_training_params(training, len(X_tr)),
+    ).fit(X_tr)
     if mixed:
         for label, score in rules(model, X_tr, X_te).items():
             add(label, score, mixed)
@@ -241,6 +246,12 @@ def main(argv=None) -> None:
         "--first-look", action="store_true", help="all 21 external sets, report seeds"
     )
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument(
+        "--training",
+        choices=list(TRAINING),
+        default="default",
+        help="training length of the detector (tune_outliers.TRAINING)",
+    )
     args = parser.parse_args(argv)
     if args.first_look:  # the disclosed first look: both halves, report seeds
         ext = splits.OUTLIER_EXTERNAL
@@ -257,7 +268,7 @@ def main(argv=None) -> None:
         }
         seeds = splits.TUNING_SEEDS
     sets = dict.fromkeys((fam, n) for fam, names in groups.values() for n in names)
-    jobs = [delayed(one)(fam, n, s) for fam, n in sets for s in seeds]
+    jobs = [delayed(one)(fam, n, s, args.training) for fam, n in sets for s in seeds]
     rows = [r for chunk in Parallel(n_jobs=args.n_jobs)(jobs) for r in chunk]
     for group, (fam, names) in groups.items():
         print(f"\n== {group}, seeds {seeds}: ROC-AUC / AP, all sets and mixed-unit sets")

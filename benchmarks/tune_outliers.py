@@ -396,7 +396,22 @@ TRAINING = {
     "trim0.3": dict(trim_fraction=0.3),
     "trim0.4": dict(trim_fraction=0.4),
     "default": {},
+    "lr3e-3": dict(learning_rate_init=3e-3),
+    "lr1e-2": dict(learning_rate_init=1e-2),
 }
+#: Training length counted in optimizer steps on small tables: at least the
+#: default 20 epochs, and at least this many steps of the default batch size
+#: (``stepsS``), so a table of 100 rows is not left with 40 steps.
+MIN_STEPS = {f"steps{s}": s for s in (250, 500, 1000, 2000, 4000)}
+TRAINING.update({label: {} for label in MIN_STEPS})
+
+
+def _training_params(training: str, n_rows: int) -> dict:
+    """The detector's parameters for ``training`` on ``n_rows`` training rows."""
+    if training not in MIN_STEPS:
+        return TRAINING[training]
+    per_epoch = -(-n_rows // 64)
+    return dict(max_iter=max(20, -(-MIN_STEPS[training] // per_epoch)))
 
 
 #: The switched rule alone and with the tail component added (everywhere,
@@ -444,7 +459,10 @@ def one(path: Path, seed: int, floors, trainings, k=5):
         )
         # the "latent" rule keeps the statistics its components need (same network)
         model = AEOutlierDetector(
-            random_state=seed, device="cpu", distance="latent", **TRAINING[training]
+            random_state=seed,
+            device="cpu",
+            distance="latent",
+            **_training_params(training, len(X_tr)),
         )
         model.fit(X_tr)
         comp = components(model, X_tr, X_te, k)

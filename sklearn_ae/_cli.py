@@ -526,7 +526,11 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             metavar="N",
             help=f"training epochs at most (default {epochs}, {estimator}'s"
-            + (")" if name == "outliers" else f", {2 * epochs} on tables over 50,000 rows)"),
+            + (
+                "; more on small tables, as 1,000 batches take)"
+                if name == "outliers"
+                else f", {2 * epochs} on tables over 50,000 rows)"
+            ),
         )
         cmd.add_argument(
             "--hidden",

@@ -428,28 +428,15 @@ class BaseAutoencoder(BaseEstimator):
         """Epochs of a warm-up in ``_extra_callbacks`` that early stopping ignores."""
         return 0
 
-    def _batch_rows(self, n_samples: int) -> int:
-        """Rows per training batch on ``n_samples`` rows ("auto": ``min(200, n_samples)``)."""
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        return min(self.batch_size, n_samples)
-
-    def _auto_epochs(self, n_samples: int, batch_size: int) -> int:
-        """What ``max_iter="auto"`` stands for on ``n_samples`` rows (before any doubling)."""
-        return self._auto_max_iter
-
-    def _stopping_budget(
-        self, n_samples: int, batch_size: int | None = None
-    ) -> tuple[int, int, bool]:
+    def _stopping_budget(self, n_samples: int) -> tuple[int, int, bool]:
         """``(max_iter, n_iter_no_change, drops)`` for a fit on ``n_samples`` rows.
 
         ``drops`` says that plateaus of the held-out loss first drop the
         learning rate: with early stopping, on tables larger than
         ``max_rows_per_epoch`` (whose epochs are samples) or on every table
         where the estimator says so (``_drops_on_every_table``). "auto" is
-        then ``CAPPED_BUDGET_FACTOR`` times the estimator's defaults
-        (:meth:`_auto_epochs`, given the rows per batch), and otherwise the
-        defaults themselves.
+        then ``CAPPED_BUDGET_FACTOR`` times the estimator's defaults, and
+        otherwise the defaults themselves.
         """
         cap = self.max_rows_per_epoch
         capped = cap is not None and n_samples > cap
@@ -457,9 +444,7 @@ class BaseAutoencoder(BaseEstimator):
         factor = CAPPED_BUDGET_FACTOR if drops else 1
         max_iter, patience = self.max_iter, self.n_iter_no_change
         if isinstance(max_iter, str):
-            if batch_size is None:
-                batch_size = self._batch_rows(n_samples)
-            max_iter = factor * self._auto_epochs(n_samples, batch_size)
+            max_iter = factor * self._auto_max_iter
         if isinstance(patience, str):
             patience = factor * AUTO_N_ITER_NO_CHANGE
         return int(max_iter), int(patience), drops
@@ -613,10 +598,13 @@ class BaseAutoencoder(BaseEstimator):
     def _make_net(
         self, n_features, device, corruption, *, n_samples, seed, conditional=False
     ) -> AutoencoderNet:
-        batch_size = self._batch_rows(n_samples)
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            batch_size = min(self.batch_size, n_samples)
         sink = print if self.verbose else noop
         cap = self.max_rows_per_epoch
-        max_epochs, patience, drops = self._stopping_budget(n_samples, batch_size)
+        max_epochs, patience, drops = self._stopping_budget(n_samples)
         callbacks = [
             ("divergence", DivergenceGuard()),
             (

@@ -526,11 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             metavar="N",
             help=f"training epochs at most (default {epochs}, {estimator}'s"
-            + (
-                "; more on small tables, as 1,000 batches take)"
-                if name == "outliers"
-                else f", {2 * epochs} on tables over 50,000 rows)"
-            ),
+            + (")" if name == "outliers" else f", {2 * epochs} on tables over 50,000 rows)"),
         )
         cmd.add_argument(
             "--hidden",

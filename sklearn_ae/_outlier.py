@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from numbers import Integral, Real
 
@@ -22,11 +21,6 @@ from ._net import CriterionSchedule, ReconstructionLoss, after_warmup
 #: error: a feature the network reconstructs perfectly (e.g. constant in
 #: training) cannot blow scores up.
 RESIDUAL_SCALE_FLOOR = 0.1
-
-#: ``max_iter="auto"``: at least this many optimizer steps (batches) on small
-#: tables, and never fewer than 20 epochs; chosen on the tuning halves from
-#: 250, 500, 1,000, 2,000 and 4,000 steps (``benchmarks/tune_outliers.py``).
-AUTO_MIN_STEPS = 1000
 
 #: Tukey's far-out fence for ``contamination="auto"``.
 AUTO_FENCE = 3.0
@@ -208,12 +202,8 @@ def _combined_scores(
 
 @fill_docs(
     hidden="(64, 32)",
-    max_iter='"auto"',
-    auto_max_iter=(
-        "20 epochs, or as many as ``AUTO_MIN_STEPS`` (1,000) optimizer steps "
-        "(batches) take where that is more: a table of 300 rows in batches of 64 "
-        "trains for 200 epochs, one of 3,200 rows or more for 20"
-    ),
+    max_iter="20",
+    auto_max_iter="20",
     early_stopping="False",
     loss='"mse"',
     batch_size="64",
@@ -263,9 +253,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     score over the features.
 
     ``max_iter`` is a training budget (as PyOD's ``epoch_num``): reaching it
-    raises no :class:`~sklearn.exceptions.ConvergenceWarning`. Its "auto"
-    default counts optimizer steps on small tables, so that a table of a
-    few hundred rows is not left with a few dozen of them. Unlike the
+    raises no :class:`~sklearn.exceptions.ConvergenceWarning`. Unlike the
     other estimators the detector does not stop on a held-out loss by
     default: held-out rows are as contaminated as the training rows, and a
     candidate default that trained until their loss stopped improving (up to
@@ -422,14 +410,6 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     _warn_unconverged = False  # max_iter is a training budget here
     _auto_max_iter = 20
 
-    def _auto_epochs(self, n_samples: int, batch_size: int) -> int:
-        # a budget in optimizer steps on small tables: 20 passes over 100 rows
-        # are 40 steps, which leave the members barely trained
-        cap = self.max_rows_per_epoch
-        rows = n_samples if cap is None else min(n_samples, cap)
-        per_epoch = math.ceil(rows / batch_size)
-        return max(self._auto_max_iter, math.ceil(AUTO_MIN_STEPS / per_epoch))
-
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
@@ -458,7 +438,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         optimizer_params=None,
         learning_rate_init=1e-3,
         batch_size=64,
-        max_iter="auto",
+        max_iter=20,
         max_rows_per_epoch=50_000,
         shuffle=True,
         tol=1e-4,

@@ -126,35 +126,6 @@ def test_no_convergence_warning_at_the_epoch_budget(labelled):
         AEOutlierDetector(**{**FAST, "max_iter": 2}).fit(X)
 
 
-@pytest.mark.parametrize(
-    "n_rows, params, epochs",
-    [
-        (100, {}, 500),  # 2 batches of 64 per epoch: 1,000 steps
-        (300, {}, 200),  # 5 batches
-        (3200, {}, 20),  # 50 batches: the 20 epochs are more than 1,000 steps
-        (5000, {}, 20),
-        (100, {"batch_size": 10}, 100),  # 10 batches
-        (1000, {"max_rows_per_epoch": 64}, 1000),  # epochs of one batch
-        (100, {"max_iter": 7}, 7),  # a set budget is kept
-    ],
-)
-def test_auto_budget_counts_optimizer_steps_on_small_tables(n_rows, params, epochs):
-    detector = AEOutlierDetector(random_state=0, **params)
-    detector._early_stopping = detector._resolve_early_stopping(n_rows)
-    assert detector._stopping_budget(n_rows)[0] == epochs
-
-
-def test_auto_budget_reaches_the_network_and_trains_a_small_table_further(labelled):
-    X = labelled[0][:150]
-    fixed = AEOutlierDetector(**{**FAST, "max_iter": 20}).fit(X)
-    auto = AEOutlierDetector(**{**FAST, "max_iter": "auto"}).fit(X)
-    assert auto.net_.max_epochs == 334  # 3 batches of 64 per epoch
-    assert len(auto.net_.history) > 20
-    # the mean training reconstruction error (members and features)
-    fixed_error, auto_error = ((d._member_outputs(X)[0] ** 2).mean() for d in (fixed, auto))
-    assert auto_error < 0.2 * fixed_error  # measured: 0.028 against 0.86
-
-
 @pytest.mark.parametrize("distance", RULES)
 @pytest.mark.parametrize("n_samples, n_features", [(1, 1), (2, 3), (5, 1), (7, 12)])
 def test_tiny_data(rng, n_samples, n_features, distance):

@@ -103,16 +103,9 @@ import splits
 from joblib import Parallel, delayed
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
-from tune_outliers import TRAINING, _knn, _knn_clean, _training_params
+from tune_outliers import TRAINING, _knn, _knn_clean, _standardize, _training_params
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "adbench"
-
-
-def _standardize(train, test):
-    """Test values centred on the training median, over the training IQR."""
-    med = np.median(train)
-    q1, q3 = np.percentile(train, [25, 75])
-    return (test - med) / max(q3 - q1, 1e-12), train
 
 
 def rules(model, X_tr, X_te, k=5) -> dict:
@@ -142,7 +135,7 @@ def rules(model, X_tr, X_te, k=5) -> dict:
     own = tr["L"] + _standardize(tr["K"], tr["K"])[0]
     for label, basis in (("KcL", tr["L"]), ("Kc", own)):
         keep = basis <= np.quantile(basis, 0.9)
-        tr[label], te[label] = _knn_clean(X_tr, X_tr, X_te, k, keep)
+        tr[label], te[label] = _knn_clean(X_tr, X_te, k, keep)
     z = {c: _standardize(tr[c], te[c])[0] for c in tr}
     return {
         "L (previous)": te["L"],

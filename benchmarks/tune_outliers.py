@@ -176,6 +176,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestNeighbors
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "data"
+#: "Clean" neighbour reference sets (``switch clean_*``): which training
+#: score picks the rows left out of the neighbours, and their share.
+CLEAN = {
+    "clean_recon0.1": ("recon_raw", 0.1),
+    "clean_recon0.2": ("recon_raw", 0.2),
+    "clean_score0.1": ("own", 0.1),
+}
 COMPONENTS = (
     "weighted",
     "latent",
@@ -188,7 +195,7 @@ COMPONENTS = (
     "tail",
     "rmse_raw",
     "knn_raw_kth",
-    *(f"knn_raw_{label}" for label in ("clean_recon0.1", "clean_recon0.2", "clean_score0.1")),
+    *(f"knn_raw_{label}" for label in CLEAN),
 )
 
 #: Further scoring spaces, each a per-column divisor computed from the
@@ -269,16 +276,24 @@ def _knn(train, query, k, exclude_self, kth=False):
     return dist[:, -1] if kth else dist.mean(axis=1)
 
 
-def _knn_clean(train, query_train, query, k, keep):
+def _standardize(train, test):
+    """Test values centred on the training median, over the training IQR."""
+    med = np.median(train)
+    q1, q3 = np.percentile(train, [25, 75])
+    return (test - med) / max(q3 - q1, 1e-12), train
+
+
+def _knn_clean(train, query, k, keep):
     """Mean distance to the ``k`` nearest of the training rows in ``keep``.
 
-    Training rows in ``keep`` leave themselves out; the others (the rows
-    left out of the reference set) are scored against it as test rows are.
+    Returns the training rows' distances and the query rows'. Training rows
+    in ``keep`` leave themselves out; the others (the rows left out of the
+    reference set) are scored against it as query rows are.
     """
     ref = train[keep]
     k = min(k, len(ref) - 1)
     nn = NearestNeighbors(n_neighbors=k + 1).fit(ref)
-    dist, _ = nn.kneighbors(query_train)
+    dist, _ = nn.kneighbors(train)
     train_side = np.where(keep[:, None], dist[:, 1:], dist[:, :k]).mean(axis=1)
     test_side = nn.kneighbors(query, n_neighbors=k)[0].mean(axis=1)
     return train_side, test_side
@@ -331,20 +346,13 @@ def components(model, X_train, X_test, k=5):
     # left out of the neighbours (a test outlier near a training outlier is
     # then still far from every kept row): by the reconstruction part, or by
     # the "neighbors" rule's own score of the training rows
-    def z_train(v):
-        q25, q50, q75 = np.percentile(v, [25, 50, 75])
-        return (v - q50) / max(q75 - q25, 1e-12)
-
-    own_score = z_train(tr["recon_raw"]) + z_train(tr["knn_raw"])
-    for label, basis, share in (
-        ("clean_recon0.1", tr["recon_raw"], 0.1),
-        ("clean_recon0.2", tr["recon_raw"], 0.2),
-        ("clean_score0.1", own_score, 0.1),
-    ):
-        keep = basis <= np.quantile(basis, 1 - share)
-        tr[f"knn_raw_{label}"], te[f"knn_raw_{label}"] = _knn_clean(
-            tr["X"], tr["X"], te["X"], k, keep
-        )
+    bases = {
+        "recon_raw": tr["recon_raw"],
+        "own": sum(_standardize(tr[c], tr[c])[0] for c in ("recon_raw", "knn_raw")),
+    }
+    for label, (basis, share) in CLEAN.items():
+        keep = bases[basis] <= np.quantile(bases[basis], 1 - share)
+        tr[f"knn_raw_{label}"], te[f"knn_raw_{label}"] = _knn_clean(tr["X"], te["X"], k, keep)
     m = tr["codes"].shape[1]
     tr["knn_code"] = np.mean(
         [_knn(tr["codes"][:, i], tr["codes"][:, i], k, True) for i in range(m)], 0
@@ -399,10 +407,7 @@ def components(model, X_train, X_test, k=5):
             ("switch rmse", "rmse_raw", "knn_raw"),
             ("switch kth", "recon_raw", "knn_raw_kth"),
             ("switch rmse kth", "rmse_raw", "knn_raw_kth"),
-            *(
-                (f"switch {label}", "recon_raw", f"knn_raw_{label}")
-                for label in ("clean_recon0.1", "clean_recon0.2", "clean_score0.1")
-            ),
+            *((f"switch {label}", "recon_raw", f"knn_raw_{label}") for label in CLEAN),
         ):
             out[label, rule] = out["z", recon] + out["z", knn] if shared else out["switch", rule]
         # each part over the spread of its own upper tail (training median to
@@ -478,9 +483,7 @@ SWITCHES = (
     "switch rmse",
     "switch kth",
     "switch rmse kth",
-    "switch clean_recon0.1",
-    "switch clean_recon0.2",
-    "switch clean_score0.1",
+    *(f"switch {label}" for label in CLEAN),
     *(f"switch tailz{q}" for q in TAIL_SPREADS),
 )
 

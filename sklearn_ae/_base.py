@@ -309,10 +309,17 @@ class BaseAutoencoder(BaseEstimator):
             return torch.device(self.accelerator.device)
         return resolve_device(self.device)
 
+    #: The default code size is this many times ``ceil(sqrt(n_features))``
+    #: (below ``n_features`` when more than 1).
+    _code_size_factor = 1
+
     def _resolve_n_components(self, n_features: int) -> int:
         if self.n_components is not None:
             return int(self.n_components)
-        return max(1, min(n_features, int(np.ceil(np.sqrt(n_features)))))
+        size = self._code_size_factor * int(np.ceil(np.sqrt(n_features)))
+        if self._code_size_factor > 1:
+            size = min(size, n_features - 1)
+        return max(1, min(n_features, size))
 
     def _check_module(self, n_features: int) -> int:
         """Check a user ``module`` against the protocol; return its code size.

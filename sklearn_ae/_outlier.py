@@ -265,7 +265,10 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
     Parameters
     ----------
     n_components : int or None, default=None
-        Size of each member's code. None picks ``ceil(sqrt(n_features))``.
+        Size of each member's code. None picks twice ``ceil(sqrt(n_features))``,
+        below ``n_features`` (at least 1): chosen on the tuning halves of the
+        benchmark sets over half, once and three times that
+        (``docs/benchmarks.rst``).
 
     n_estimators : int, default=2
         Number of autoencoders in the ensemble. Two scored as well as three
@@ -409,6 +412,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
 
     _warn_unconverged = False  # max_iter is a training budget here
     _auto_max_iter = 20
+    _code_size_factor = 2
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,

@@ -39,7 +39,7 @@ print(f"rule used: {detector.distance_} (units: {detector.distance_units_})")
 # hundreds of units, say so on their own. The columns do not share a unit,
 # so the detector measures its networks' parts in standardized units, where
 # area is one feature among 30 (each feature's reconstruction error and the
-# code's distance from the training codes: the "latent" rule, 0.86 alone),
+# code's distance from the training codes: the "latent" rule, 0.84 alone),
 # and adds each row's distance to its nearest training rows in the
 # caller's units, where area counts as KNN counts it ("latent+neighbors";
 # see the benchmarks page).

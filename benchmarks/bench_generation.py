@@ -284,7 +284,7 @@ def utility(train, test, target, task, seed) -> float:
 
 def evaluate(real, synthetic, test, target, task, seed) -> dict:
     from sdmetrics.reports.single_table import QualityReport
-    from sdmetrics.single_table import DCROverfittingProtection, LogisticDetection
+    from sdmetrics.single_table import LogisticDetection
 
     metadata = sdtypes(real)
     report = QualityReport()
@@ -299,14 +299,28 @@ def evaluate(real, synthetic, test, target, task, seed) -> dict:
         "auc_gb": detection_auc(real, synthetic, HistGradientBoostingClassifier(random_state=0)),
         "tstr": utility(synthetic, test, target, task, seed),
         "trtr": utility(real, test, target, task, seed),
-        "dcr": DCROverfittingProtection.compute(
-            real_training_data=real,
-            synthetic_data=synthetic,
-            real_validation_data=test,
-            metadata=metadata,
-            table_name=None,
-        ),
+        "dcr": dcr(real, synthetic, test),
     }
+
+
+def dcr(real, synthetic, held_out) -> float:
+    """SDMetrics' DCROverfittingProtection with ``held_out`` as the validation rows."""
+    from sdmetrics.single_table import DCROverfittingProtection
+
+    return DCROverfittingProtection.compute(
+        real_training_data=real,
+        synthetic_data=synthetic,
+        real_validation_data=held_out,
+        metadata=sdtypes(real),
+        table_name=None,
+    )
+
+
+def _cut(df, seed, max_rows=None):
+    """A random ``max_rows`` of the rows (drawn from the seed), or all of them."""
+    if max_rows is not None and len(df) > max_rows:
+        return df.sample(n=max_rows, random_state=seed)
+    return df
 
 
 def split(df, target, task, seed, max_rows=None):
@@ -316,8 +330,7 @@ def split(df, target, task, seed, max_rows=None):
     ``max_rows`` of its rows (drawn from the seed): small-table conditions
     on the tuning half.
     """
-    if max_rows is not None and len(df) > max_rows:
-        df = df.sample(n=max_rows, random_state=seed)
+    df = _cut(df, seed, max_rows)
     stratify = df[target] if task == "classification" else None
     train, test = train_test_split(df, test_size=0.3, random_state=seed, stratify=stratify)
     return train.reset_index(drop=True), test.reset_index(drop=True)
@@ -333,20 +346,11 @@ def reference_dcr(df, target, task, seed, max_rows=None) -> float:
     draws from the true distribution, and remembers no training row, scores
     at these proportions (on 60% of the rows).
     """
-    from sdmetrics.single_table import DCROverfittingProtection
-
-    if max_rows is not None and len(df) > max_rows:
-        df = df.sample(n=max_rows, random_state=seed)
+    df = _cut(df, seed, max_rows)
     stratify = df[target] if task == "classification" else None
     rest, unseen = train_test_split(df, test_size=0.4, random_state=seed, stratify=stratify)
     train, held_out = split(rest.reset_index(drop=True), target, task, seed)
-    return DCROverfittingProtection.compute(
-        real_training_data=train,
-        synthetic_data=unseen.reset_index(drop=True).iloc[: len(train)],
-        real_validation_data=held_out,
-        metadata=sdtypes(df),
-        table_name=None,
-    )
+    return dcr(train, unseen.reset_index(drop=True).iloc[: len(train)], held_out)
 
 
 def reference(seeds, names=None, half="confirming", max_rows=None, family="own") -> None:

@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from . import _privacy
 from ._base import BaseAutoencoder, validate_numeric
 from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import to_table
@@ -160,6 +161,21 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         its class's gaussian. Training and :meth:`score_samples` are the same
         either way.
 
+    privacy_filter : bool, default=True
+        Keep sampled rows as far from the training rows as unseen real rows
+        are: :meth:`sample` drops, at random, generated rows from the
+        distances to their nearest training row (Gower distance: numeric
+        differences over the column's range, a mismatched category 1) at
+        which they are more frequent than real rows are at their distance to
+        the other training rows, among the closer half of those distances
+        (rejection sampling; the rates are measured after fit on a pilot
+        draw). Where the model's rows are not nearer to training rows than
+        real ones, nothing is dropped. The fitted model then keeps up to
+        5,000 training rows (``privacy_rows_``) to measure distances in
+        :meth:`sample`: fit with False for a model that must not carry
+        training rows. Not a formal privacy guarantee (such as differential
+        privacy).
+
     module : torch.nn.Module or None, default=None
         Your own network, replacing the built-in MLP: a module with
         ``encode(X) -> (mean, log_var)`` and ``decode(Z) -> raw`` on the
@@ -211,6 +227,21 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
     category_offsets_ : ndarray of shape (n_encoded,) or None
         Logit offsets of the categorical outputs used by
         ``calibrate_marginals``, else None.
+
+    privacy_rows_ : ndarray of shape (n_reference, n_embedded) or None
+        With ``privacy_filter``: the training rows (up to 5,000, a random
+        subset beyond) embedded for Gower distances, else None.
+
+    privacy_distances_ : ndarray of shape (n_reference,) or None
+        Each reference row's distance to its nearest other one, sorted: the
+        distances unseen real rows are held to.
+
+    privacy_keep_ : ndarray of shape (10,) or None
+        Probability that :meth:`sample` keeps a generated row, per band of
+        that distribution (from the closest tenth to the farthest).
+
+    privacy_range_ : ndarray of shape (2, n_numeric) or None
+        Minimum and range of each numeric training column (the Gower scale).
 
     %(fitted)s
 
@@ -269,6 +300,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         "n_importance": [Interval(Integral, 1, None, closed="left")],
         "calibrate_marginals": ["boolean"],
         "latent_prior": [StrOptions({"aggregate", "standard"})],
+        "privacy_filter": ["boolean"],
     }
 
     _allow_nan = True
@@ -286,6 +318,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         n_importance=1,
         calibrate_marginals=True,
         latent_prior="aggregate",
+        privacy_filter=True,
         hidden_layer_sizes=(128, 128),
         activation="relu",
         dropout=0.1,
@@ -315,6 +348,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.n_importance = n_importance
         self.calibrate_marginals = calibrate_marginals
         self.latent_prior = latent_prior
+        self.privacy_filter = privacy_filter
         self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -502,7 +536,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self : object
             The fitted estimator.
         """
-        X_enc = self._scale(self._fit(X, y))
+        frame = self._fit(X, y)
+        X_enc = self._scale(frame)
         self.class_latent_mean_ = self.class_latent_chol_ = None
         self.latent_mean_ = self.latent_chol_ = None
         if self.classes_ is not None:
@@ -512,7 +547,35 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.marginal_quantiles_ = self.category_offsets_ = None
         if self.calibrate_marginals:
             self._fit_marginals(X_enc)
+        self.privacy_rows_ = self.privacy_distances_ = None
+        self.privacy_keep_ = self.privacy_range_ = self._privacy_rate = None
+        if self.privacy_filter:
+            self._fit_privacy(frame)
         return self
+
+    def _fit_privacy(self, frame: pd.DataFrame) -> None:
+        """Reference distances and per-band keep rates of the filter (see ``privacy_filter``)."""
+        if len(frame) > _privacy.MAX_ROWS:
+            rows = check_random_state(self.random_state).permutation(len(frame))
+            frame = frame.iloc[np.sort(rows[: _privacy.MAX_ROWS])]
+        if len(frame) < 2:
+            return  # no distance between training rows to hold generated ones to
+        self.privacy_range_ = np.vstack(_privacy.numeric_range(self.scaler_, frame))
+        self.privacy_rows_ = self._privacy_embed(frame)
+        self.privacy_distances_ = _privacy.reference_distances(self.privacy_rows_)
+        n_pilot = max(_privacy.PILOT_DRAWS, 2 * len(frame))
+        rng = np.random.RandomState(0)
+        pilot = self._draw_rows(n_pilot, self._sample_classes(n_pilot, None, rng), rng)
+        band = self._privacy_bands(pilot, np.random.RandomState(0))
+        self.privacy_keep_, self._privacy_rate = _privacy.keep_probabilities(band)
+
+    def _privacy_embed(self, frame: pd.DataFrame) -> np.ndarray:
+        offset, scale = self.privacy_range_
+        return _privacy.embed(self.scaler_, frame, offset, scale)
+
+    def _privacy_bands(self, frame: pd.DataFrame, rng) -> np.ndarray:
+        distances = _privacy.nearest(self.privacy_rows_, self._privacy_embed(frame))
+        return _privacy.bands(self.privacy_distances_, distances, rng)
 
     def _fit_latents(self, X_enc, codes) -> None:
         """Gaussian fit of the aggregate posterior q(z), or of each class's q(z | class)."""
@@ -716,8 +779,30 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
         rng = check_random_state(random_state)
         y_codes = self._sample_classes(n_samples, y, rng)
+        keep = getattr(self, "privacy_keep_", None)
+        if keep is None or keep.min() == 1.0:  # no band to thin
+            return self._output(self._draw_rows(n_samples, y_codes, rng))
+        # rejection sampling: each row is drawn until a draw is kept
+        rows = np.full(n_samples, -1)
+        pending = np.arange(n_samples)
+        draws = []
+        while len(pending):
+            copies = int(np.ceil(1.2 / self._privacy_rate))
+            owner = np.tile(pending, copies)
+            draw = self._draw_rows(len(owner), None if y_codes is None else y_codes[owner], rng)
+            kept = rng.uniform(size=len(owner)) < self.privacy_keep_[self._privacy_bands(draw, rng)]
+            # the first kept draw of each pending row
+            owner_kept, first = np.unique(owner[kept], return_index=True)
+            rows[owner_kept] = sum(len(d) for d in draws) + np.flatnonzero(kept)[first]
+            draws.append(draw)
+            pending = pending[rows[pending] < 0]
+        drawn = pd.concat(draws, ignore_index=True)
+        return self._output(drawn.iloc[rows].reset_index(drop=True))
+
+    def _draw_rows(self, n_samples, y_codes, rng) -> pd.DataFrame:
+        """Decoded rows from latent draws (every row of a class in ``y_codes``)."""
         Z = self._draw_latent(n_samples, y_codes, rng)
-        return self._output(self._decode_codes(Z, y_codes, rng, calibrate=True))
+        return self._decode_codes(Z, y_codes, rng, calibrate=True)
 
     def _sample_classes(self, n_samples, y, rng):
         if self.classes_ is None:

@@ -5,10 +5,11 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_ae import VAEGenerator
+from sklearn_ae import VAEGenerator, _privacy
 from sklearn_ae._tabular import pruned_knots
 
 FAST = dict(hidden_layer_sizes=(32,), max_iter=40, random_state=0, device="cpu")
@@ -407,3 +408,75 @@ def test_two_valued_numeric_columns_are_categories_of_their_two_values(rng):
         codec.transform(other.assign(shown=[0.0, np.nan, 1.0]))
     with pytest.raises(ValueError, match="'rate' contains infinity"):
         codec.transform(other.assign(rate=[np.inf, 2.5, 7.5]))
+
+
+# ----------------------------------------------------------- privacy filter
+def _memorizing(rng, privacy_filter=True):
+    """A VAE trained to follow its 60 training rows closely (no dropout, light KL)."""
+    X = pd.DataFrame(rng.normal(size=(60, 6)), columns=list("abcdef"))
+    X["g"] = rng.choice(["x", "y"], 60)
+    params = dict(hidden_layer_sizes=(64, 64), dropout=0.0, beta=0.05, max_iter=200)
+    vae = VAEGenerator(**params, random_state=0, device="cpu", privacy_filter=privacy_filter)
+    return X, vae.fit(X)
+
+
+def _band_shares(vae, rows):
+    band = vae._privacy_bands(rows, np.random.RandomState(0))
+    return np.bincount(band, minlength=_privacy.BANDS) / len(band)
+
+
+def test_unseen_real_rows_fall_evenly_into_the_distance_bands(rng):
+    # the reference (each training row's distance to its nearest other one)
+    # stands for an unseen row's distance to the training rows
+    X = pd.DataFrame(rng.normal(size=(1000, 4)), columns=list("abcd"))
+    X["g"] = rng.choice(["x", "y", "z"], 1000)
+    vae = VAEGenerator(**{**FAST, "max_iter": 5}).fit(X)
+    unseen = pd.DataFrame(rng.normal(size=(5000, 4)), columns=list("abcd"))
+    unseen["g"] = rng.choice(["x", "y", "z"], 5000)
+    shares = _band_shares(vae, unseen)
+    np.testing.assert_allclose(shares, 0.1, atol=0.035)
+    assert abs(shares[:5].sum() - 0.5) < 0.04
+    # training rows themselves are at distance 0: all in the closest band
+    assert _band_shares(vae, X)[0] == 1.0
+
+
+def test_privacy_filter_thins_rows_closer_to_training_rows_than_unseen_ones(rng):
+    X, vae = _memorizing(rng)
+    unfiltered = clone(vae).set_params(privacy_filter=False).fit(X)
+    assert unfiltered.privacy_rows_ is None and unfiltered.privacy_keep_ is None
+    before = _band_shares(vae, unfiltered.sample(3000, random_state=1))
+    after = _band_shares(vae, vae.sample(3000, random_state=1))
+    # unfiltered, the closest fifth of distances holds 39% of the rows (real: 20%)
+    assert before[:2].sum() > 0.3
+    assert after[:2].sum() < 0.24
+    assert (vae.privacy_keep_[:2] < 0.5).all() and (vae.privacy_keep_[5:] == 1).all()
+    # the farther half is never thinned: its share only grows
+    assert after[5:].sum() > before[5:].sum()
+
+
+def test_band_keep_rates_cap_each_closer_band_among_the_rows_kept():
+    share = np.array([0.3, 0.2, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 0.03, 0.02])
+    band = np.repeat(np.arange(10), (share * 10_000).astype(int))
+    keep, rate = _privacy.keep_probabilities(band)
+    kept = share * keep / rate
+    assert np.isclose(rate, np.sum(share * keep))
+    assert (kept[:5] <= 0.1 + 1e-9).all() and np.isclose(kept[0], 0.1)
+    # band 2 holds 10% before thinning, more than its share after
+    assert (keep[5:] == 1).all() and (keep[3:5] == 1).all() and keep[2] < 1
+    # nothing to thin where the rows are as far as real ones
+    keep, rate = _privacy.keep_probabilities(np.repeat(np.arange(10), 100))
+    assert (keep == 1).all() and rate == 1
+
+
+def test_filtered_sampling_is_reproducible_and_keeps_conditional_classes(rng):
+    X, vae = _memorizing(rng)
+    a, b = vae.sample(50, random_state=3), vae.sample(50, random_state=3)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 50 and list(a.columns) == list(X.columns)
+    y = np.where(X["a"] > 0, "up", "down")
+    conditional = VAEGenerator(**FAST).fit(X, y)
+    assert conditional.privacy_keep_ is not None
+    labels = np.array(["up", "down"] * 100)
+    rows = conditional.sample(200, y=labels, random_state=0)
+    clf = LogisticRegression().fit(X[list("abcdef")], y)
+    assert (clf.predict(rows[list("abcdef")]) == labels).mean() >= 0.75

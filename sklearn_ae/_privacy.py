@@ -1,0 +1,99 @@
+"""Keeping generated rows as far from the training rows as unseen real rows are.
+
+A generator that follows its training rows too closely draws rows that lie
+nearer to some training row than a new real row would: the distance to the
+closest record (DCR) of its rows is too small. :class:`VAEGenerator` thins
+those rows (``privacy_filter=True``) with the functions here:
+
+- every row is embedded so that the L1 distance between two rows is their
+  Gower distance: each numeric difference over the column's training range,
+  a mismatched category (or missing entry) 1, averaged over the columns;
+- each training row's distance to its nearest *other* training row stands
+  in for an unseen real row's distance to the training rows (their sorted
+  values are the reference distribution);
+- a generated row's distance to its nearest training row is placed on that
+  distribution (its rank, drawn at random among ties), which cuts it into
+  :data:`BANDS` bands that hold equally many unseen rows;
+- after fit, a pilot draw measures the share of generated rows in each band
+  of the closer half; where a band holds more than its share of unseen rows,
+  :meth:`VAEGenerator.sample` keeps each of its rows only with the
+  probability that brings it down to that share (rejection sampling). Bands
+  of the farther half are left as they are: no row is ever dropped for
+  being far away.
+
+With the generator's distribution equal to the data's, every band holds its
+share and nothing is dropped. The fitted model keeps the reference rows (up
+to :data:`MAX_ROWS` training rows, embedded) to measure distances in
+``sample``: a model that must not carry training rows is fitted with
+``privacy_filter=False``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
+
+#: Equal-probability bands of the unseen rows' distances (chosen on the
+#: tuning halves cut to 170 rows: ``benchmarks/tune_generation.py``).
+BANDS = 10
+
+#: Training rows the filter measures distances to (a random subset beyond).
+MAX_ROWS = 5000
+
+#: Rows drawn after fit to measure each band's share (at least 2 per reference row).
+PILOT_DRAWS = 5000
+
+
+def embed(codec, frame: pd.DataFrame, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Rows whose L1 distances are Gower distances (see the module docstring)."""
+    encoded = codec.transform(frame)
+    parts = []
+    if codec.n_numeric_:
+        parts.append(np.nan_to_num((codec._numeric_values(frame) - offset) / scale))
+    parts.append(0.5 * encoded[:, codec.n_numeric_ :])  # a mismatch: 0.5 + 0.5
+    return np.hstack(parts) / len(codec.columns_)
+
+
+def numeric_range(codec, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Offset and scale of the numeric columns: their training minimum and range."""
+    if not codec.n_numeric_:
+        return np.zeros(0), np.ones(0)
+    values = codec._numeric_values(frame)
+    low = np.nanmin(values, axis=0)
+    return low, np.maximum(np.nanmax(values, axis=0) - low, 1e-12)
+
+
+def nearest(rows: np.ndarray, queries: np.ndarray, k: int = 1) -> np.ndarray:
+    """L1 distance from each query to its k-th nearest of ``rows``."""
+    index = NearestNeighbors(n_neighbors=k, metric="manhattan").fit(rows)
+    return index.kneighbors(queries, k)[0][:, k - 1]
+
+
+def reference_distances(rows: np.ndarray) -> np.ndarray:
+    """Each row's distance to its nearest other row, sorted."""
+    return np.sort(nearest(rows, rows, k=2))
+
+
+def bands(reference: np.ndarray, distances: np.ndarray, rng) -> np.ndarray:
+    """Band of each distance among the reference's (ties placed at random)."""
+    low = np.searchsorted(reference, distances, side="left")
+    high = np.searchsorted(reference, distances, side="right")
+    rank = (low + rng.uniform(size=len(distances)) * (high - low)) / len(reference)
+    return np.minimum((rank * BANDS).astype(int), BANDS - 1)
+
+
+def keep_probabilities(band: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per-band keep probability, and the share of rows kept, from a pilot's bands.
+
+    Of the rows kept, no band of the closer half holds more than ``1 / BANDS``:
+    the cap is solved as a fixed point, since dropping rows raises the share
+    of the rows left in every band.
+    """
+    share = np.bincount(band, minlength=BANDS) / len(band)
+    cap = 1.0 / BANDS
+    for _ in range(50):
+        keep = np.minimum(1.0, cap / np.maximum(share, 1e-12))
+        keep[BANDS // 2 :] = 1.0
+        cap = float(np.sum(share * keep)) / BANDS
+    return keep, float(np.sum(share * keep))

@@ -6,7 +6,8 @@ also on breast_cancer (30 continuous columns). ``weights`` is the
 bytes of the trained module's parameters and buffers; ``tables`` the fitted
 arrays outside the network that the model needs (VAEGenerator's quantile
 tables, counted as the arrays it holds when fitted; the files store their
-runs of repeated values once; AEOutlierDetector's kept training rows under
+runs of repeated values once, and the training rows its ``privacy_filter``
+keeps with their distances; AEOutlierDetector's kept training rows under
 its neighbours rule); the ratios are to the weights, and also to weights
 plus tables. The issue's target: a default pickle within 1.5x the weights
 plus those tables.
@@ -43,6 +44,8 @@ def table_bytes(estimator) -> int:
     tables = [quantiles.quantiles_, quantiles.references_]
     for generated, observed in estimator.marginal_quantiles_ or ():
         tables += [generated, observed]
+    if estimator.privacy_rows_ is not None:
+        tables += [estimator.privacy_rows_, estimator.privacy_distances_]
     return sum(t.nbytes for t in tables)
 
 

@@ -446,7 +446,15 @@ def cmd_generate(args):
             file=sys.stderr,
         )
     _, data = split_ids(table, [*args.id_column, *keys], numeric=False)
-    model = fit_or_load(args, lambda: VAEGenerator(**common_params(args)), data)
+    params = {**common_params(args), "privacy_filter": not args.no_privacy_filter}
+    model = fit_or_load(args, lambda: VAEGenerator(**params), data)
+    if args.save_model and model.privacy_rows_ is not None:
+        print(
+            f"sklearn-ae: note: {args.save_model} keeps {len(model.privacy_rows_)} training "
+            "rows for the privacy filter; share the synthetic table, not the model "
+            "(--no-privacy-filter fits a model that keeps none)",
+            file=sys.stderr,
+        )
     n_samples = args.n_samples if args.n_samples is not None else len(data)
     # float columns come back in the input's precision (VAEGenerator learns it)
     return model.sample(n_samples, random_state=args.seed)
@@ -588,6 +596,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "-n", "--n-samples", type=int, help="rows to generate (default: as many as the input)"
+    )
+    generate.add_argument(
+        "--no-privacy-filter",
+        action="store_true",
+        help="keep every drawn row, even those closer to a training row than unseen real "
+        "rows are (VAEGenerator's privacy_filter=False; a saved model then keeps no "
+        "training rows)",
     )
     table_command(
         "impute", "fill missing values with AEImputer (text columns: the mode)", cmd_impute

@@ -362,6 +362,7 @@ def test_generate_drops_identifiers_keeps_precision_and_samples_from_a_model(tab
     first = cli("generate", src, "-n", "30", "--save-model", model, *FAST)
     assert first.returncode == 0, first.stderr
     assert "column 'id' has a different value on every row" in first.stderr
+    assert "keeps 80 training rows for the privacy filter" in first.stderr
     synthetic = pd.read_csv(pd.io.common.StringIO(first.stdout))
     assert list(synthetic.columns) == ["a", "b", "c"]
     a, b = synthetic["a"].to_numpy(), synthetic["b"].to_numpy()
@@ -372,6 +373,13 @@ def test_generate_drops_identifiers_keeps_precision_and_samples_from_a_model(tab
     assert pd.read_csv(pd.io.common.StringIO(again.stdout)).shape == (4, 3)
     missing = cli("generate", "--model", model)
     assert missing.returncode == 1 and "-n/--n-samples" in missing.stderr
+    bare = tmp_path / "bare.safetensors"
+    unfiltered = cli("generate", src, "--no-privacy-filter", "--save-model", bare, *FAST)
+    assert unfiltered.returncode == 0, unfiltered.stderr
+    assert "privacy filter" not in unfiltered.stderr
+    from sklearn_ae import load
+
+    assert load(bare).privacy_rows_ is None and load(model).privacy_rows_.shape[0] == 80
 
 
 def test_hidden_option_and_plain_progress_in_a_file(table, tmp_path):

@@ -228,6 +228,11 @@ def weight_bytes(estimator) -> int:
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
+def privacy_bytes(vae) -> int:
+    """VAEGenerator's kept training rows and their distances (``privacy_filter``)."""
+    return vae.privacy_rows_.nbytes + vae.privacy_distances_.nbytes
+
+
 @pytest.mark.parametrize(
     "name", ["AutoencoderTransformer", "DenoisingAE", "AEImputer", "AEOutlierDetector"]
 )
@@ -248,7 +253,7 @@ def test_vae_pickle_stores_repeated_quantiles_once():
 
     X = load_digits().data
     vae = VAEGenerator(max_iter=2, random_state=0).fit(X)
-    assert len(pickle.dumps(vae)) <= 1.5 * weight_bytes(vae)
+    assert len(pickle.dumps(vae)) <= 1.5 * weight_bytes(vae) + privacy_bytes(vae)
 
 
 def test_vae_pickle_is_weights_plus_fitted_tables():
@@ -260,7 +265,11 @@ def test_vae_pickle_is_weights_plus_fitted_tables():
     tables = vae.scaler_.quantiles_.quantiles_.nbytes + sum(
         g.nbytes + o.nbytes for g, o in vae.marginal_quantiles_
     )
-    assert len(pickle.dumps(vae)) <= 1.1 * (weight_bytes(vae) + tables)
+    assert len(pickle.dumps(vae)) <= 1.1 * (weight_bytes(vae) + tables + privacy_bytes(vae))
+    # without the privacy filter the model keeps no training rows
+    bare = VAEGenerator(max_iter=2, random_state=0, privacy_filter=False).fit(X)
+    assert bare.privacy_rows_ is None
+    assert len(pickle.dumps(bare)) <= 1.1 * (weight_bytes(bare) + tables)
 
 
 @pytest.mark.parametrize("how", ["pickle", "safe"])

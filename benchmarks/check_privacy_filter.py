@@ -20,6 +20,7 @@ Usage::
 
     python benchmarks/check_privacy_filter.py --where --rows 170 --seeds 10 ... 19
     python benchmarks/check_privacy_filter.py --paired --tables anes96 fair --seeds 10 11 12
+    python benchmarks/check_privacy_filter.py --time
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -108,11 +110,36 @@ def paired(tables, seeds, n_rows) -> pd.DataFrame:
     return result
 
 
+def sample_time(n_rows: int = 50_000, n_numeric: int = 10) -> None:
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        rng.standard_normal((n_rows, n_numeric)) @ rng.standard_normal((n_numeric, n_numeric)),
+        columns=[f"x{i}" for i in range(n_numeric)],
+    )
+    X["group"] = pd.Categorical(rng.choice(list("abc"), n_rows))
+    seconds = {}
+    for privacy_filter in (False, True):
+        model = VAEGenerator(max_iter=5, random_state=0, privacy_filter=privacy_filter).fit(X)
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            model.sample(n_rows, random_state=0)
+            runs.append(time.perf_counter() - start)
+        seconds[privacy_filter] = min(runs)
+        kept = getattr(model, "_privacy_rate", None)
+        print(
+            f"privacy_filter={privacy_filter}: sample({n_rows}) {seconds[privacy_filter]:.2f} s"
+            + (f", {kept:.0%} of drawn rows kept" if kept is not None else "")
+        )
+    print(f"filtered / unfiltered: {seconds[True] / seconds[False]:.1f}x")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--where", action="store_true")
     mode.add_argument("--paired", action="store_true")
+    mode.add_argument("--time", action="store_true")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--family", choices=["own", "external"], default="own")
     parser.add_argument("--tables", nargs="+", default=None)
@@ -125,6 +152,9 @@ def main(argv=None) -> None:
         parser.error("seeds 0, 1 and 2 are the reported ones; use tuning seeds")
     warnings.simplefilter("ignore")
     torch.set_num_threads(1)
+    if args.time:
+        sample_time()
+        return
     tables = load_tables("tuning", args.family)
     if args.tables:
         tables = {name: tables[name] for name in args.tables}

@@ -19,7 +19,9 @@ those rows (``privacy_filter=True``) with the functions here:
   :meth:`VAEGenerator.sample` keeps each of its rows only with the
   probability that brings it down to that share (rejection sampling). Bands
   of the farther half are left as they are: no row is ever dropped for
-  being far away.
+  being far away. Where that would keep fewer than a tenth of the rows
+  drawn (nearly all of them nearer than the median unseen row), the rows
+  are thinned only as far as keeping that tenth allows.
 
 With the generator's distribution equal to the data's, every band holds its
 share and nothing is dropped. The fitted model keeps the reference rows (up
@@ -43,6 +45,12 @@ MAX_ROWS = 5000
 
 #: Rows drawn after fit to measure each band's share (at least 2 per reference row).
 PILOT_DRAWS = 5000
+
+#: Rows ``sample`` draws at once at most while it waits for rows to be kept.
+MAX_DRAWS = 100_000
+
+#: The least share of drawn rows the filter keeps (so at most 10 draws a row).
+MIN_KEPT = 0.1
 
 
 def embed(codec, frame: pd.DataFrame, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -83,17 +91,31 @@ def bands(reference: np.ndarray, distances: np.ndarray, rng) -> np.ndarray:
     return np.minimum((rank * BANDS).astype(int), BANDS - 1)
 
 
+def _thinned(share: np.ndarray, cap: float) -> tuple[np.ndarray, float]:
+    """Keep probabilities that cap each band of the closer half at ``cap``."""
+    keep = np.minimum(1.0, cap / np.maximum(share, 1e-12))
+    keep[BANDS // 2 :] = 1.0
+    return keep, float(np.sum(share * keep))
+
+
 def keep_probabilities(band: np.ndarray) -> tuple[np.ndarray, float]:
     """Per-band keep probability, and the share of rows kept, from a pilot's bands.
 
     Of the rows kept, no band of the closer half holds more than ``1 / BANDS``:
     the cap is solved as a fixed point, since dropping rows raises the share
-    of the rows left in every band.
+    of the rows left in every band. Where that would keep fewer than
+    :data:`MIN_KEPT` of the rows drawn (nearly all of them closer than the
+    median unseen row), the cap is raised until that share is kept.
     """
     share = np.bincount(band, minlength=BANDS) / len(band)
     cap = 1.0 / BANDS
     for _ in range(50):
-        keep = np.minimum(1.0, cap / np.maximum(share, 1e-12))
-        keep[BANDS // 2 :] = 1.0
-        cap = float(np.sum(share * keep)) / BANDS
-    return keep, float(np.sum(share * keep))
+        keep, kept = _thinned(share, cap)
+        cap = kept / BANDS
+    if kept < MIN_KEPT:
+        low, high = 0.0, 1.0
+        for _ in range(60):  # kept rises with the cap
+            middle = (low + high) / 2
+            low, high = (middle, high) if _thinned(share, middle)[1] < MIN_KEPT else (low, middle)
+        keep, kept = _thinned(share, high)
+    return keep, kept

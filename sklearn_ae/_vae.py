@@ -788,6 +788,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         draws = []
         while len(pending):
             copies = int(np.ceil(1.2 / self._privacy_rate))
+            copies = max(1, min(copies, _privacy.MAX_DRAWS // len(pending)))
             owner = np.tile(pending, copies)
             draw = self._draw_rows(len(owner), None if y_codes is None else y_codes[owner], rng)
             kept = rng.uniform(size=len(owner)) < self.privacy_keep_[self._privacy_bands(draw, rng)]

@@ -466,6 +466,17 @@ def test_band_keep_rates_cap_each_closer_band_among_the_rows_kept():
     # nothing to thin where the rows are as far as real ones
     keep, rate = _privacy.keep_probabilities(np.repeat(np.arange(10), 100))
     assert (keep == 1).all() and rate == 1
+    # every drawn row nearer than the closest tenth of unseen rows: no cap
+    # among the rows kept is reachable, so a tenth of the draws is kept
+    keep, rate = _privacy.keep_probabilities(np.zeros(1000, dtype=int))
+    assert np.isclose(rate, _privacy.MIN_KEPT) and np.isclose(keep[0], _privacy.MIN_KEPT)
+
+
+def test_two_training_rows_still_sample():
+    # every drawn row lies nearer to one of them than they lie to each other
+    vae = VAEGenerator(**{**FAST, "max_iter": 5}).fit(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert vae.privacy_keep_[0] < 1
+    assert vae.sample(20, random_state=0).shape == (20, 2)
 
 
 def test_filtered_sampling_is_reproducible_and_keeps_conditional_classes(rng):
@@ -480,3 +491,22 @@ def test_filtered_sampling_is_reproducible_and_keeps_conditional_classes(rng):
     rows = conditional.sample(200, y=labels, random_state=0)
     clf = LogisticRegression().fit(X[list("abcdef")], y)
     assert (clf.predict(rows[list("abcdef")]) == labels).mean() >= 0.75
+
+
+def test_filtered_sampling_draws_in_bounded_rounds_when_few_rows_are_kept(rng, monkeypatch):
+    X, vae = _memorizing(rng)
+    # a model whose rows are nearly all thinned
+    vae.privacy_keep_ = np.full(10, 0.01)
+    vae._privacy_rate = 0.001
+    monkeypatch.setattr(_privacy, "MAX_DRAWS", 5000)
+    sizes = []
+    draw_rows = VAEGenerator._draw_rows
+
+    def spy(self, n_samples, y_codes, rng):
+        sizes.append(n_samples)
+        return draw_rows(self, n_samples, y_codes, rng)
+
+    monkeypatch.setattr(VAEGenerator, "_draw_rows", spy)
+    rows = vae.sample(100, random_state=0)
+    assert len(rows) == 100 and not rows.isna().any().any()
+    assert max(sizes) <= 5000 and len(sizes) > 1

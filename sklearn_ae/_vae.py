@@ -162,19 +162,22 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         either way.
 
     privacy_filter : bool, default=True
-        Keep sampled rows as far from the training rows as unseen real rows
-        are: :meth:`sample` drops, at random, generated rows from the
-        distances to their nearest training row (Gower distance: numeric
-        differences over the column's range, a mismatched category 1) at
-        which they are more frequent than real rows are at their distance to
-        the other training rows, among the closer half of those distances
-        (rejection sampling; the rates are measured after fit on a pilot
-        draw). Where the model's rows are not nearer to training rows than
-        real ones, nothing is dropped. The fitted model then keeps up to
-        5,000 training rows (``privacy_rows_``) to measure distances in
-        :meth:`sample`: fit with False for a model that must not carry
-        training rows. Not a formal privacy guarantee (such as differential
-        privacy).
+        Thin sampled rows that lie closer to a training row than unseen real
+        rows do. Each training row's distance to its nearest other training
+        row (Gower distance: numeric differences over the column's range, a
+        mismatched category 1, averaged) stands in for an unseen row's
+        distance to the training rows; :meth:`sample` drops generated rows
+        at random at the distances to their nearest training row where they
+        are more frequent than those, over the closer half of those
+        distances (rejection sampling with rates measured after fit on a
+        pilot draw; at most 9 in 10 drawn rows are dropped). Where the
+        model's rows are not nearer to training rows than real ones, nothing
+        is dropped; else each drawn row costs a nearest-neighbour search
+        (``sample`` of 50,000 rows about 30x slower). The fitted model then
+        keeps up to 5,000 training rows (``privacy_rows_``) to measure
+        distances in :meth:`sample`: fit with False for a model that must
+        not carry training rows. Not a formal privacy guarantee (such as
+        differential privacy).
 
     module : torch.nn.Module or None, default=None
         Your own network, replacing the built-in MLP: a module with

@@ -91,35 +91,36 @@ def where(tables, seeds, n_rows, privacy_filter) -> pd.DataFrame:
     return pd.DataFrame(out).groupby(["table", "kind"], sort=False).mean()
 
 
-def paired(tables, seeds, n_rows) -> pd.DataFrame:
-    out = []
+def fits(tables, seeds, n_rows):
+    """Each table and seed's 70/30 split, and the default fitted on the 70%."""
     for name, (df, target, task) in tables.items():
         for seed in seeds:
             train, test = split(df, target, task, seed, n_rows)
-            model = VAEGenerator(random_state=seed).fit(train)
-            keep = model.privacy_keep_
-            for sample_seed in (100, 101, 102):
-                row = {"table": name, "kept": model._privacy_rate}
-                for label, bands in [("on", keep), ("off", np.ones_like(keep))]:
-                    model.privacy_keep_ = bands
-                    rows = model.sample(len(train), random_state=sample_seed)
-                    row[f"dcr_{label}"] = dcr(train, rows, test)
-                model.privacy_keep_ = keep
-                out.append(row)
+            yield name, seed, train, test, VAEGenerator(random_state=seed).fit(train)
+
+
+def paired(tables, seeds, n_rows) -> pd.DataFrame:
+    out = []
+    for name, _, train, test, model in fits(tables, seeds, n_rows):
+        keep = model.privacy_keep_
+        for sample_seed in (100, 101, 102):
+            row = {"table": name, "kept": model._privacy_rate}
+            for label, bands in [("on", keep), ("off", np.ones_like(keep))]:
+                model.privacy_keep_ = bands
+                rows = model.sample(len(train), random_state=sample_seed)
+                row[f"dcr_{label}"] = dcr(train, rows, test)
+            model.privacy_keep_ = keep
+            out.append(row)
     result = pd.DataFrame(out).groupby("table", sort=False).mean()
     result["gain"] = result["dcr_on"] - result["dcr_off"]
     return result
 
 
 def rates(tables, seeds, n_rows) -> pd.DataFrame:
-    out = []
-    for name, (df, target, task) in tables.items():
-        for seed in seeds:
-            train, _ = split(df, target, task, seed, n_rows)
-            model = VAEGenerator(random_state=seed).fit(train)
-            kept = model._privacy_rate
-            out.append({"table": name, "seed": seed, "rows": len(train), "kept": kept})
-    return pd.DataFrame(out)
+    return pd.DataFrame(
+        {"table": name, "seed": seed, "rows": len(train), "kept": model._privacy_rate}
+        for name, seed, train, _, model in fits(tables, seeds, n_rows)
+    )
 
 
 def sample_time(n_rows: int = 50_000, n_numeric: int = 10) -> None:

@@ -784,6 +784,13 @@ class BaseAutoencoder(BaseEstimator):
             lambda *batch: fn(module, *batch), table, INFERENCE_BATCH_SIZE, post=post
         )
 
+    def _kept_rows(self, n: int, max_rows: int) -> np.ndarray:
+        """Indexes of the rows a fitted table keeps: all, or a sorted random ``max_rows``."""
+        if n <= max_rows:
+            return np.arange(n)
+        rng = check_random_state(self.random_state)
+        return np.sort(rng.choice(n, max_rows, replace=False))
+
     def _check_fitted_X(self, X) -> np.ndarray:
         check_is_fitted(self)
         return self._validate_X(X, reset=False)

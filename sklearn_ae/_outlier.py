@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import OutlierMixin
-from sklearn.utils import check_random_state
 
 from ._base import BaseAutoencoder
 from ._compat import Interval, StrOptions, _fit_context
@@ -649,10 +648,7 @@ class AEOutlierDetector(OutlierMixin, BaseAutoencoder):
         for all columns, so no distance overflows: a column in 1e300).
         """
         n, d = X.shape
-        kept = np.arange(n)
-        if n > MAX_NEIGHBOR_ROWS:
-            rng = check_random_state(self.random_state)
-            kept = np.sort(rng.choice(n, MAX_NEIGHBOR_ROWS, replace=False))
+        kept = self._kept_rows(n, MAX_NEIGHBOR_ROWS)
         # every scaler here is affine: the unscaled unit step per column
         step = self._unscale(np.ones((1, d))) - self._unscale(np.zeros((1, d)))
         self.column_weight_ = step[0].astype(np.float64) if caller_units else np.ones(d)

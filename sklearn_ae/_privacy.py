@@ -55,11 +55,10 @@ MIN_KEPT = 0.1
 
 def embed(codec, frame: pd.DataFrame, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Rows whose L1 distances are Gower distances (see the module docstring)."""
-    encoded = codec.transform(frame)
     parts = []
     if codec.n_numeric_:
         parts.append(np.nan_to_num((codec._numeric_values(frame) - offset) / scale))
-    parts.append(0.5 * encoded[:, codec.n_numeric_ :])  # a mismatch: 0.5 + 0.5
+    parts.append(0.5 * codec.one_hot(frame))  # a mismatch: 0.5 + 0.5
     return np.hstack(parts) / len(codec.columns_)
 
 

@@ -216,10 +216,17 @@ class TableCodec:
     # ------------------------------------------------------------ transform
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Encoded float64 matrix (NaN at missing numeric entries)."""
-        out = np.zeros((len(X), self.n_outputs_))
+        out = np.empty((len(X), self.n_outputs_))
         if self.numeric_:
             out[:, : self.n_numeric_] = self.quantiles_.transform(self._numeric_values(X))
+        out[:, self.n_numeric_ :] = self.one_hot(X)
+        return out
+
+    def one_hot(self, X: pd.DataFrame) -> np.ndarray:
+        """The one-hot blocks of the encoded matrix (its columns after the numeric ones)."""
+        out = np.zeros((len(X), self.n_outputs_ - self.n_numeric_))
         for spec, indicator, start, _ in self.blocks_:
+            start -= self.n_numeric_
             missing = X[spec.name].isna().to_numpy()
             if indicator:
                 out[:, start] = ~missing

@@ -558,9 +558,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     def _fit_privacy(self, frame: pd.DataFrame) -> None:
         """Reference distances and per-band keep rates of the filter (see ``privacy_filter``)."""
-        if len(frame) > _privacy.MAX_ROWS:
-            rows = check_random_state(self.random_state).permutation(len(frame))
-            frame = frame.iloc[np.sort(rows[: _privacy.MAX_ROWS])]
+        frame = frame.iloc[self._kept_rows(len(frame), _privacy.MAX_ROWS)]
         if len(frame) < 2:
             return  # no distance between training rows to hold generated ones to
         self.privacy_range_ = np.vstack(_privacy.numeric_range(self.scaler_, frame))

@@ -297,7 +297,8 @@ draw after fit keeps each of its rows with the probability that brings it
 to 1 / N (``filterN``: of the rows drawn; ``filterNx``: of the rows kept, a
 fixed point). Farther bands are never thinned: a first try that thinned
 every band, in the encoded table's euclidean distance, thinned the far
-bands of modechoice and randhie instead (two seeds; dropped). Means,
+bands of modechoice and randhie instead (two seeds; dropped, and not kept
+as a variant). Means,
 quality / pairs / AUC GB / TSTR / DCR, the same cuts and seeds as above:
 
 ==================  =====================================  =====================================
@@ -511,11 +512,11 @@ VARIANTS.update(
 # small tables for privacy, a second round: drawn rows thinned where they lie
 # closer to the training rows than unseen real rows do (``distance_filter``)
 FILTERS = {
-    "filter10": (10,),
-    "filter5": (5,),
-    "filter20": (20,),
-    "filter10x": (10, True, True, True),
-    "filter20x": (20, True, True, True),
+    "filter10": (10, False),
+    "filter5": (5, False),
+    "filter20": (20, False),
+    "filter10x": (10, True),
+    "filter20x": (20, True),
 }
 VARIANTS.update({name: ({}, {"privacy_filter": False}) for name in FILTERS})
 # the default before the filter was adopted
@@ -540,69 +541,34 @@ def sampling_noise(factor: float):
     return [(vae.VAEGenerator, "_decoder_outputs", outputs)]
 
 
-def distance_filter(bins: int, gower: bool = True, lower_only: bool = True, exact=False):
-    """Patch: ``sample`` thins rows closer to the training rows than unseen rows are.
+def distance_filter(bins: int, exact: bool):
+    """Patch: ``privacy_filter``'s rule (``sklearn_ae._privacy``) on a model fitted without it.
 
-    Distances are Gower distances (``gower``: each numeric difference over
-    the column's training range, a mismatched category 1, averaged over
-    columns), else Euclidean in the encoded table. Each training row's
-    distance to its nearest other training row stands in for an unseen real
-    row's distance to the training rows. A drawn row's distance to its
-    nearest training row is placed on that distribution (randomized for
-    ties), cut into ``bins`` equal-probability bands; a band (``lower_only``:
-    of the closer half) holding more than 1 / bins of the drawn rows
-    (measured after fit on a pilot draw) keeps each of its rows with
-    probability (1 / bins) / share. ``exact``: of the rows kept, no such
-    band holds more than 1 / bins (the cap solved as a fixed point).
+    ``bins`` equal-probability bands; ``exact``: of the rows kept, no band of
+    the closer half holds more than 1 / bins (``_privacy.keep_probabilities``),
+    else each holds at most 1 / bins of the rows drawn (one step of it).
+    ``sample`` draws in batches of rows and keeps those that pass, where the
+    estimator draws each row until a draw of it passes.
     """
     import numpy as np
-    from sklearn.neighbors import NearestNeighbors
+
+    from sklearn_ae import _privacy
 
     fit, sample = vae.VAEGenerator.fit, vae.VAEGenerator.sample
-
-    def embed(self, frame):
-        codec = self.scaler_
-        enc = codec.transform(frame)
-        if not gower:
-            out = np.nan_to_num(enc)
-            out[:, codec.n_numeric_ :] /= np.sqrt(2.0)
-            return out
-        parts = []
-        if codec.n_numeric_:
-            values = codec._numeric_values(frame)
-            parts.append(np.nan_to_num((values - self._low) / self._span))
-        parts.append(0.5 * enc[:, codec.n_numeric_ :])
-        return np.hstack(parts) / len(codec.columns_)
-
-    def ranks(self, frame, rng):
-        d = self._nn.kneighbors(embed(self, frame), 1)[0][:, 0]
-        lo = np.searchsorted(self._ref, d, side="left")
-        hi = np.searchsorted(self._ref, d, side="right")
-        return (lo + rng.uniform(size=len(d)) * (hi - lo)) / len(self._ref)
 
     def patched_fit(self, X, y=None):
         fit(self, X, y)
         frame = self._check_fitted_X(X)
-        if self.scaler_.n_numeric_:
-            values = self.scaler_._numeric_values(frame)
-            self._low = np.nanmin(values, axis=0)
-            self._span = np.maximum(np.nanmax(values, axis=0) - self._low, 1e-12)
-        E = embed(self, frame)
-        metric = "manhattan" if gower else "euclidean"
-        self._nn = NearestNeighbors(n_neighbors=1, metric=metric).fit(E)
-        self._ref = np.sort(self._nn.kneighbors(E, 2)[0][:, 1])
-        pilot = sample(self, max(5000, 2 * len(E)), random_state=0)
-        pilot = pilot if isinstance(pilot, pd.DataFrame) else pd.DataFrame(pilot)
-        u = ranks(self, pilot, np.random.RandomState(0))
-        share = np.bincount(np.minimum((u * bins).astype(int), bins - 1), minlength=bins)
-        share = share / len(u)
-        cap = 1.0 / bins
-        for _ in range(50 if exact else 1):
-            self._keep = np.minimum(1.0, cap / np.maximum(share, 1e-12))
-            if lower_only:
-                self._keep[bins // 2 :] = 1.0
-            cap = float(np.sum(share * self._keep)) / bins
-        self._rate = float(np.sum(share * self._keep))
+        self.privacy_range_ = np.vstack(_privacy.numeric_range(self.scaler_, frame))
+        self.privacy_rows_ = self._privacy_embed(frame)
+        self.privacy_distances_ = _privacy.reference_distances(self.privacy_rows_)
+        pilot = sample(self, max(5000, 2 * len(frame)), random_state=0)
+        band = self._privacy_bands(pilot, np.random.RandomState(0))
+        if exact:
+            self._keep, self._rate = _privacy.keep_probabilities(band)
+        else:
+            share = np.bincount(band, minlength=bins) / len(band)
+            self._keep, self._rate = _privacy._thinned(share, 1.0 / bins)
         return self
 
     def patched_sample(self, n_samples=1, random_state=None, y=None):
@@ -613,14 +579,14 @@ def distance_filter(bins: int, gower: bool = True, lower_only: bool = True, exac
         while total < n_samples:
             m = int(np.ceil(1.2 * (n_samples - total) / self._rate)) + 10
             draw = sample(self, m, random_state=rng, y=y)
-            u = ranks(self, draw, rng)
-            band = np.minimum((u * bins).astype(int), bins - 1)
+            band = self._privacy_bands(draw, rng)
             keep = rng.uniform(size=m) < self._keep[band]
             kept.append(draw[keep])
             total += int(keep.sum())
         return pd.concat(kept, ignore_index=True).iloc[:n_samples]
 
     return [
+        (_privacy, "BANDS", bins),
         (vae.VAEGenerator, "fit", patched_fit),
         (vae.VAEGenerator, "sample", patched_sample),
     ]

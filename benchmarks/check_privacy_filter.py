@@ -49,7 +49,12 @@ from sklearn_ae import VAEGenerator  # noqa: E402
 
 
 def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.ndarray:
-    """Gower distance from each row to its nearest row of ``to``."""
+    """Gower distance from each row to its nearest row of ``to``.
+
+    The filter's own embedding (``sklearn_ae._privacy.embed``) goes through the
+    fitted codec, which refuses categories it never saw; real rows outside
+    the cut hold such categories, so the distance is computed on the frames.
+    """
     d = np.zeros((len(rows), len(to)))
     for col in rows.columns:
         if col in numeric:

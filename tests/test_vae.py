@@ -411,13 +411,12 @@ def test_two_valued_numeric_columns_are_categories_of_their_two_values(rng):
 
 
 # ----------------------------------------------------------- privacy filter
-def _memorizing(rng, privacy_filter=True):
+def _memorizing(rng):
     """A VAE trained to follow its 60 training rows closely (no dropout, light KL)."""
     X = pd.DataFrame(rng.normal(size=(60, 6)), columns=list("abcdef"))
     X["g"] = rng.choice(["x", "y"], 60)
     params = dict(hidden_layer_sizes=(64, 64), dropout=0.0, beta=0.05, max_iter=200)
-    vae = VAEGenerator(**params, random_state=0, device="cpu", privacy_filter=privacy_filter)
-    return X, vae.fit(X)
+    return X, VAEGenerator(**params, random_state=0, device="cpu").fit(X)
 
 
 def _band_shares(vae, rows):

@@ -522,9 +522,36 @@ VARIANTS.update({name: ({}, {"privacy_filter": False}) for name in FILTERS})
 # the default before the filter was adopted
 VARIANTS["no_privacy_filter"] = ({}, {"privacy_filter": False})
 
+# crisper rows, as TVAE's (its numbers carry little of the decoder's noise and
+# its categories are the decoder's argmax): numbers sampled with less of the
+# decoder's noise, alone and with categories drawn at temperature 0.5
+VARIANTS.update(
+    {
+        "noise0.5": ({}, {}),
+        "noise0": ({}, {}),
+        "noise0.5_temp0.5": ({"CATEGORY_TEMPERATURE": 0.5}, {}),
+    }
+)
+# small tables train one optimizer step an epoch (119 rows, batches of 500)
+# and stop on the training loss after 185 to 300 steps: more steps, with the
+# privacy filter there to thin what they memorize
+VARIANTS.update({"batch64": ({}, {"batch_size": 64}), "batch32": ({}, {"batch_size": 32})})
+# a point mass at a column's end (a count's zeros, a poll's parties not
+# asked about) as its own category beside the column's gaussian
+# (``_tabular.SPIKE_SHARE``): TVAE's mode-specific normalization gives such a
+# spike a mode of its own
+VARIANTS.update(
+    {
+        "spike0.1": ({"_tabular.SPIKE_SHARE": 0.1}, {}),
+        "spike0.25": ({"_tabular.SPIKE_SHARE": 0.25}, {}),
+        # the default before spike blocks were adopted
+        "no_spikes": ({"_tabular.SPIKE_SHARE": 0.0}, {}),
+    }
+)
+
 #: variants whose numeric columns are sampled with this many times the
 #: decoder's learned gaussian scale (before the marginal calibration)
-NOISES = {"noise2": 2.0}
+NOISES = {"noise2": 2.0, "noise0.5": 0.5, "noise0": 0.0, "noise0.5_temp0.5": 0.5}
 
 
 def sampling_noise(factor: float):

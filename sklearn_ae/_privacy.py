@@ -58,7 +58,7 @@ def embed(codec, frame: pd.DataFrame, offset: np.ndarray, scale: np.ndarray) -> 
     parts = []
     if codec.n_numeric_:
         parts.append(np.nan_to_num((codec._numeric_values(frame) - offset) / scale))
-    parts.append(0.5 * codec.one_hot(frame))  # a mismatch: 0.5 + 0.5
+    parts.append(0.5 * codec.one_hot(frame, spikes=False))  # a mismatch: 0.5 + 0.5
     return np.hstack(parts) / len(codec.columns_)
 
 

@@ -10,10 +10,14 @@ sees gaussian marginals whatever the original shape, and inverting it stays
 within the observed range); then one-hot blocks, one per categorical or
 boolean feature, one per numeric feature with only two observed values (a
 flag such as 0/1: its two values as categories, decoded back to numbers of
-the column's dtype) and one "is missing" block per other numeric feature
-that had missing values. Missing numeric entries are NaN in the encoded
-matrix (the network masks them out of the loss); a missing categorical or
-two-valued entry is its own category.
+the column's dtype), one "is missing" block per other numeric feature
+that had missing values, and one "at the spike" block per numeric feature
+whose smallest or largest value holds at least :data:`SPIKE_SHARE` of its
+rows (the zeros of a count: whether a row is at that value is a category,
+the way mode-specific normalization gives such a point mass a mode of its
+own). Missing numeric entries, and entries at a spike, are NaN in the
+numeric part of the encoded matrix (the network masks them out of the
+loss); a missing categorical or two-valued entry is its own category.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ MISSING = "__sklearn_ae_missing__"
 #: ``benchmarks/tune_generation.py default`` against ``two_values_numeric``).
 TWO_VALUES_AS_CATEGORY = True
 
+#: A numeric column (three or more values) whose smallest or largest value
+#: holds at least this share of its observed rows (a count's zeros, a
+#: top-coded rating) gets a "spike" block: whether a row sits at that value is
+#: a category, and the column's gaussian models only the other rows (0: no
+#: spike blocks). Chosen on the tuning halves of the synthetic tables
+#: (``benchmarks/tune_generation.py spike0.25`` against ``no_spikes`` and
+#: ``spike0.1``).
+SPIKE_SHARE = 0.25
+
 
 @dataclass
 class ColumnSpec:
@@ -45,6 +58,7 @@ class ColumnSpec:
     categories: list = field(default_factory=list)
     decimals: int | None = None  # float columns: the training values' precision
     levels: list | None = None  # numeric columns with two observed values: those values
+    spike: float | None = None  # numeric columns: the end value with a spike block
 
 
 def decimals(col) -> int | None:
@@ -159,6 +173,8 @@ class TableCodec:
                 if TWO_VALUES_AS_CATEGORY and len(values) == 2:
                     spec.levels = [float(v) for v in values]
                     spec.categories = [*spec.levels, *([MISSING] if spec.has_missing else [])]
+                elif SPIKE_SHARE > 0 and len(values) >= 3:
+                    spec.spike = _spike(pd.to_numeric(col.dropna()).to_numpy(dtype=np.float64))
             self.columns_.append(spec)
         self.numeric_ = [
             s for s in self.columns_ if s.kind in ("float", "integer") and not _levels(s)
@@ -174,12 +190,22 @@ class TableCodec:
             if spec.has_missing:
                 self.blocks_.append((spec, True, start, start + 2))
                 start += 2
+        #: numeric column index -> index in blocks_ of its spike block
+        self.spike_blocks_ = {}
+        for j, spec in enumerate(self.numeric_):
+            if _spike_of(spec) is not None:
+                self.spike_blocks_[j] = len(self.blocks_)
+                self.blocks_.append((spec, SPIKE, start, start + 2))
+                start += 2
         self.n_outputs_ = start
         self.n_numeric_ = len(self.numeric_)
-        self.has_missing_numeric_ = any(s.has_missing for s in self.numeric_)
+        # NaN in the numeric part: missing entries, and the rows at a spike
+        self.has_missing_numeric_ = any(
+            s.has_missing or _spike_of(s) is not None for s in self.numeric_
+        )
         self.quantiles_ = None
         if self.numeric_:
-            values = self._numeric_values(X)
+            values = self._spikes_as_nan(self._numeric_values(X))
             n_observed = int(np.min(np.sum(~np.isnan(values), axis=0)))
             self.quantiles_ = QuantileTransformer(
                 n_quantiles=max(2, min(1000, n_observed)),
@@ -213,21 +239,42 @@ class TableCodec:
     def _numeric_values(self, X: pd.DataFrame) -> np.ndarray:
         return np.column_stack([_numbers(spec, X[spec.name]) for spec in self.numeric_])
 
+    def _spikes_as_nan(self, values: np.ndarray) -> np.ndarray:
+        """The numeric values with every entry at its column's spike set to NaN."""
+        if not getattr(self, "spike_blocks_", None):
+            return values
+        values = values.copy()
+        for j in self.spike_blocks_:
+            spike = self.numeric_[j].spike
+            values[values[:, j] == spike, j] = np.nan
+        return values
+
     # ------------------------------------------------------------ transform
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Encoded float64 matrix (NaN at missing numeric entries)."""
         out = np.empty((len(X), self.n_outputs_))
         if self.numeric_:
-            out[:, : self.n_numeric_] = self.quantiles_.transform(self._numeric_values(X))
+            values = self._spikes_as_nan(self._numeric_values(X))
+            out[:, : self.n_numeric_] = self.quantiles_.transform(values)
         out[:, self.n_numeric_ :] = self.one_hot(X)
         return out
 
-    def one_hot(self, X: pd.DataFrame) -> np.ndarray:
-        """The one-hot blocks of the encoded matrix (its columns after the numeric ones)."""
+    def one_hot(self, X: pd.DataFrame, spikes: bool = True) -> np.ndarray:
+        """The one-hot blocks of the encoded matrix (its columns after the numeric ones).
+
+        ``spikes=False`` leaves the spike blocks' columns at zero (their
+        values are the numeric columns' own).
+        """
         out = np.zeros((len(X), self.n_outputs_ - self.n_numeric_))
         for spec, indicator, start, _ in self.blocks_:
             start -= self.n_numeric_
             missing = X[spec.name].isna().to_numpy()
+            if indicator == SPIKE:
+                if spikes:
+                    at_spike = _numbers(spec, X[spec.name]) == spec.spike
+                    out[:, start] = ~at_spike & ~missing
+                    out[:, start + 1] = at_spike
+                continue
             if indicator:
                 out[:, start] = ~missing
                 out[:, start + 1] = missing
@@ -281,7 +328,9 @@ class TableCodec:
                 data[spec.name] = values[:, j]
         missing_numeric = {}
         for (spec, indicator, _, _), chosen in zip(self.blocks_, choices, strict=True):
-            if indicator:
+            if indicator == SPIKE:
+                data[spec.name] = np.where(chosen == 1, spec.spike, data[spec.name])
+            elif indicator:
                 missing_numeric[spec.name] = chosen == 1
             elif _levels(spec):
                 missing_numeric[spec.name] = chosen == len(spec.levels)
@@ -332,6 +381,24 @@ def _numbers(spec: ColumnSpec, col: pd.Series) -> np.ndarray:
     if np.isinf(values).any():
         raise ValueError(f"Column {spec.name!r} contains infinity.")
     return values
+
+
+#: The kind of a spike block in ``TableCodec.blocks_`` (a missing-value
+#: indicator is True, a category block False).
+SPIKE = "spike"
+
+
+def _spike(values: np.ndarray) -> float | None:
+    """The end value (smallest or largest) holding ``SPIKE_SHARE`` of ``values``, if any."""
+    low, high = values.min(), values.max()
+    share_low, share_high = np.mean(values == low), np.mean(values == high)
+    end, share = (low, share_low) if share_low >= share_high else (high, share_high)
+    return float(end) if share >= SPIKE_SHARE else None
+
+
+def _spike_of(spec: ColumnSpec) -> float | None:
+    """A numeric column's spike value (a spec saved before spikes: None)."""
+    return getattr(spec, "spike", None)
 
 
 def _levels(spec: ColumnSpec) -> list | None:

@@ -60,6 +60,14 @@ CATEGORY_TEMPERATURE = 1.0
 STOP_AFTER_KL_WARMUP = True
 
 
+def _off_spike(column: np.ndarray, choices: list, block: int | None) -> np.ndarray:
+    """A generated numeric column's values on the rows its spike block (if any) put off it."""
+    if block is None:
+        return column
+    off = choices[block] == 0
+    return column[off] if off.sum() >= 2 else column
+
+
 def _code_gaussian(mean: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and Cholesky factor of a gaussian fitted to rows' posteriors q(z | x).
 
@@ -625,9 +633,17 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             numeric, raw = self._decoder_outputs(
                 self._draw_latent(n_draws, y_codes, rng), y_codes, rng
             )
+            choices = self._blocks_from_raw(raw + offsets, rng)
             if round_ == 0 and n_numeric:
                 probs = np.linspace(0, 1, min(CALIBRATION_QUANTILES, len(X_enc) + 1))
-                generated = np.quantile(numeric, probs, axis=0)
+                # a column with a spike block: its rows decoded off the spike
+                spiked = getattr(self.scaler_, "spike_blocks_", {})
+                generated = np.column_stack(
+                    [
+                        np.quantile(_off_spike(numeric[:, j], choices, spiked.get(j)), probs)
+                        for j in range(n_numeric)
+                    ]
+                )
                 target = X_enc[:, :n_numeric]
                 if CALIBRATION_BANDWIDTH > 0:
                     kernel = np.random.RandomState(1)
@@ -637,7 +653,6 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
                 self.marginal_quantiles_ = [
                     pruned_knots(generated[:, j], observed[:, j]) for j in range(n_numeric)
                 ]
-            choices = self._blocks_from_raw(raw + offsets, rng)
             for chosen, (_, _, start, stop) in zip(choices, self.scaler_.blocks_, strict=True):
                 generated = np.bincount(chosen, minlength=stop - start) / len(chosen)
                 observed = X_enc[:, start:stop].mean(axis=0)

@@ -410,6 +410,67 @@ def test_two_valued_numeric_columns_are_categories_of_their_two_values(rng):
         codec.transform(other.assign(rate=[np.inf, 2.5, 7.5]))
 
 
+def test_a_point_mass_at_a_columns_end_is_a_category_of_its_own(rng):
+    from sklearn_ae._tabular import SPIKE, SPIKE_SHARE, TableCodec
+
+    n = 200
+    table = pd.DataFrame(
+        {
+            "visits": np.where(rng.uniform(size=n) < 0.4, 0, rng.randint(1, 9, n)),
+            "rating": np.where(rng.uniform(size=n) < 0.3, 5.0, rng.choice([1.0, 2.0, 3.0, 4.0], n)),
+            # 40% at an inner value, and a tenth at the smallest: no spike
+            "score": np.where(rng.uniform(size=n) < 0.4, 3, rng.randint(0, 7, n)),
+            "sparse": np.where(np.arange(n) < n * SPIKE_SHARE - 1, 0.0, rng.uniform(1, 2, n)),
+        }
+    )
+    table.loc[:4, "visits"] = np.nan
+    codec = TableCodec().fit(table)
+    assert [s.spike for s in codec.columns_] == [0.0, 5.0, None, None]
+    assert [(s.name, kind) for s, kind, _, _ in codec.blocks_] == [
+        ("visits", True),  # missing
+        ("visits", SPIKE),
+        ("rating", SPIKE),
+    ]
+    assert codec.spike_blocks_ == {0: 1, 1: 2}
+    assert codec.has_missing_numeric_  # the network masks the spike rows
+    encoded = codec.transform(table)
+    at_spike = (table["visits"] == 0).to_numpy()
+    # the spike rows leave the column's gaussian: NaN, as a missing entry
+    assert np.isnan(encoded[:, 0]).sum() == at_spike.sum() + 5
+    assert not np.isnan(encoded[~at_spike & table["visits"].notna().to_numpy(), 0]).any()
+    _, _, start, stop = codec.blocks_[1]
+    np.testing.assert_array_equal(encoded[:, start + 1], at_spike)
+    np.testing.assert_array_equal(encoded[:, start], ~at_spike & table["visits"].notna())
+    # the privacy filter's Gower distance counts the column once, by its number
+    embedded = _privacy.embed(codec, table, *_privacy.numeric_range(codec, table))
+    assert embedded.shape == encoded.shape
+    assert not embedded[:, start:stop].any()
+    # decoding the encoded rows gives the table back
+    numeric = np.nan_to_num(encoded[:, :4])
+    choices = [encoded[:, a:b].argmax(1) for _, _, a, b in codec.blocks_]
+    back = codec.decode(numeric, choices)
+    pd.testing.assert_frame_equal(back[["visits", "rating"]], table[["visits", "rating"]])
+
+
+def test_sampled_values_off_the_spike_follow_the_training_ones(rng):
+    # the marginal calibration matches the rows decoded off the spike to the
+    # training rows off it (not every decoded row's number)
+    n = 500
+    group = rng.choice(["x", "y"], n, p=[0.4, 0.6])
+    income = np.where(group == "x", 0.0, np.round(np.exp(rng.normal(3, 0.5, n)), 2))
+    X = pd.DataFrame({"a": rng.normal(size=n), "income": income, "group": group})
+    vae = VAEGenerator(**FAST).fit(X)
+    assert vae.scaler_.spike_blocks_ == {1: 1}
+    rows = vae.sample(4000, random_state=0)
+    assert abs((rows["income"] == 0).mean() - (income == 0).mean()) < 0.03
+    quantiles = [0.1, 0.5, 0.9]
+    np.testing.assert_allclose(
+        np.quantile(rows["income"][rows["income"] > 0], quantiles),
+        np.quantile(income[income > 0], quantiles),
+        rtol=0.04,
+    )
+
+
 # ----------------------------------------------------------- privacy filter
 def _memorizing(rng):
     """A VAE trained to follow its 60 training rows closely (no dropout, light KL)."""

@@ -11,11 +11,12 @@ within the observed range); then one-hot blocks, one per categorical or
 boolean feature, one per numeric feature with only two observed values (a
 flag such as 0/1: its two values as categories, decoded back to numbers of
 the column's dtype), one "is missing" block per other numeric feature
-that had missing values, and one "at the spike" block per numeric feature
-whose smallest or largest value holds at least :data:`SPIKE_SHARE` of its
-rows (the zeros of a count: whether a row is at that value is a category,
-the way mode-specific normalization gives such a point mass a mode of its
-own). Missing numeric entries, and entries at a spike, are NaN in the
+that had missing values, and, with ``spike_share`` > 0, one "at the spike"
+block per numeric feature (three or more values) whose smallest or largest
+value holds at least that share of its rows (the zeros of a count: whether
+a row is at that value is a category, the way mode-specific normalization
+gives such a point mass a mode of its own, and the column's gaussian models
+only the rows off it). Missing numeric entries, and entries at a spike, are NaN in the
 numeric part of the encoded matrix (the network masks them out of the
 loss); a missing categorical or two-valued entry is its own category.
 """
@@ -36,15 +37,6 @@ MISSING = "__sklearn_ae_missing__"
 #: (chosen on the external tuning half of the synthetic tables:
 #: ``benchmarks/tune_generation.py default`` against ``two_values_numeric``).
 TWO_VALUES_AS_CATEGORY = True
-
-#: A numeric column (three or more values) whose smallest or largest value
-#: holds at least this share of its observed rows (a count's zeros, a
-#: top-coded rating) gets a "spike" block: whether a row sits at that value is
-#: a category, and the column's gaussian models only the other rows (0: no
-#: spike blocks). Chosen on the tuning halves of the synthetic tables
-#: (``benchmarks/tune_generation.py spike0.25`` against ``no_spikes`` and
-#: ``spike0.1``).
-SPIKE_SHARE = 0.25
 
 
 @dataclass
@@ -144,10 +136,14 @@ class TableCodec:
     ----------
     random_state : int
         Seeds the quantile transformer's subsampling.
+    spike_share : float, default=0.0
+        Give a numeric column a spike block where its smallest or largest
+        value holds at least this share of its observed rows (0: never).
     """
 
-    def __init__(self, random_state: int = 0) -> None:
+    def __init__(self, random_state: int = 0, spike_share: float = 0.0) -> None:
         self.random_state = random_state
+        self.spike_share = spike_share
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: pd.DataFrame) -> TableCodec:
@@ -173,8 +169,9 @@ class TableCodec:
                 if TWO_VALUES_AS_CATEGORY and len(values) == 2:
                     spec.levels = [float(v) for v in values]
                     spec.categories = [*spec.levels, *([MISSING] if spec.has_missing else [])]
-                elif SPIKE_SHARE > 0 and len(values) >= 3:
-                    spec.spike = _spike(pd.to_numeric(col.dropna()).to_numpy(dtype=np.float64))
+                elif self.spike_share > 0 and len(values) >= 3:
+                    observed = pd.to_numeric(col.dropna()).to_numpy(dtype=np.float64)
+                    spec.spike = _spike(observed, self.spike_share)
             self.columns_.append(spec)
         self.numeric_ = [
             s for s in self.columns_ if s.kind in ("float", "integer") and not _levels(s)
@@ -388,12 +385,12 @@ def _numbers(spec: ColumnSpec, col: pd.Series) -> np.ndarray:
 SPIKE = "spike"
 
 
-def _spike(values: np.ndarray) -> float | None:
-    """The end value (smallest or largest) holding ``SPIKE_SHARE`` of ``values``, if any."""
+def _spike(values: np.ndarray, min_share: float) -> float | None:
+    """The end value (smallest or largest) holding ``min_share`` of ``values``, if any."""
     low, high = values.min(), values.max()
     share_low, share_high = np.mean(values == low), np.mean(values == high)
     end, share = (low, share_low) if share_low >= share_high else (high, share_high)
-    return float(end) if share >= SPIKE_SHARE else None
+    return float(end) if share >= min_share else None
 
 
 def _spike_of(spec: ColumnSpec) -> float | None:

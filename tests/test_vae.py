@@ -411,7 +411,7 @@ def test_two_valued_numeric_columns_are_categories_of_their_two_values(rng):
 
 
 def test_a_point_mass_at_a_columns_end_is_a_category_of_its_own(rng):
-    from sklearn_ae._tabular import SPIKE, SPIKE_SHARE, TableCodec
+    from sklearn_ae._tabular import SPIKE, TableCodec
 
     n = 200
     table = pd.DataFrame(
@@ -420,11 +420,12 @@ def test_a_point_mass_at_a_columns_end_is_a_category_of_its_own(rng):
             "rating": np.where(rng.uniform(size=n) < 0.3, 5.0, rng.choice([1.0, 2.0, 3.0, 4.0], n)),
             # 40% at an inner value, and a tenth at the smallest: no spike
             "score": np.where(rng.uniform(size=n) < 0.4, 3, rng.randint(0, 7, n)),
-            "sparse": np.where(np.arange(n) < n * SPIKE_SHARE - 1, 0.0, rng.uniform(1, 2, n)),
+            "sparse": np.where(np.arange(n) < n * 0.25 - 1, 0.0, rng.uniform(1, 2, n)),
         }
     )
     table.loc[:4, "visits"] = np.nan
-    codec = TableCodec().fit(table)
+    assert all(s.spike is None for s in TableCodec().fit(table).columns_)  # off by default
+    codec = TableCodec(spike_share=0.25).fit(table)
     assert [s.spike for s in codec.columns_] == [0.0, 5.0, None, None]
     assert [(s.name, kind) for s, kind, _, _ in codec.blocks_] == [
         ("visits", True),  # missing
@@ -459,7 +460,7 @@ def test_sampled_values_off_the_spike_follow_the_training_ones(rng):
     group = rng.choice(["x", "y"], n, p=[0.4, 0.6])
     income = np.where(group == "x", 0.0, np.round(np.exp(rng.normal(3, 0.5, n)), 2))
     X = pd.DataFrame({"a": rng.normal(size=n), "income": income, "group": group})
-    vae = VAEGenerator(**FAST).fit(X)
+    vae = VAEGenerator(**FAST, spike_share=0.25).fit(X)
     assert vae.scaler_.spike_blocks_ == {1: 1}
     rows = vae.sample(4000, random_state=0)
     assert abs((rows["income"] == 0).mean() - (income == 0).mean()) < 0.03

@@ -446,7 +446,11 @@ def cmd_generate(args):
             file=sys.stderr,
         )
     _, data = split_ids(table, [*args.id_column, *keys], numeric=False)
-    params = {**common_params(args), "privacy_filter": not args.no_privacy_filter}
+    params = {
+        **common_params(args),
+        "privacy_filter": not args.no_privacy_filter,
+        "spike_share": args.spike_share,
+    }
     model = fit_or_load(args, lambda: VAEGenerator(**params), data)
     if args.save_model and model.privacy_rows_ is not None:
         print(
@@ -603,6 +607,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every drawn row, even those closer to a training row than unseen real "
         "rows are (VAEGenerator's privacy_filter=False; a saved model then keeps no "
         "training rows)",
+    )
+    generate.add_argument(
+        "--spike-share",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="give a numeric column whose smallest or largest value holds at least this "
+        "share of its rows (a count's zeros) a category of its own (VAEGenerator's "
+        "spike_share; default 0: never)",
     )
     table_command(
         "impute", "fill missing values with AEImputer (text columns: the mode)", cmd_impute

@@ -382,6 +382,30 @@ def test_generate_drops_identifiers_keeps_precision_and_samples_from_a_model(tab
     assert load(bare).privacy_rows_ is None and load(model).privacy_rows_.shape[0] == 80
 
 
+def test_generate_spike_share_gives_a_pile_of_zeros_a_category(tmp_path):
+    from sklearn_ae import load
+
+    rng = np.random.RandomState(0)
+    visits = np.where(rng.uniform(size=120) < 0.4, 0, rng.randint(1, 9, 120))
+    src = tmp_path / "visits.csv"
+    pd.DataFrame({"visits": visits, "cost": rng.normal(size=120).round(2)}).to_csv(
+        src, index=False
+    )
+    model = tmp_path / "vae.safetensors"
+    result = cli("generate", src, "--spike-share", "0.25", "--save-model", model, *FAST)
+    assert result.returncode == 0, result.stderr
+    loaded = load(model)
+    assert loaded.spike_share == 0.25 and loaded.scaler_.spike_blocks_ == {0: 0}
+    assert loaded.scaler_.numeric_[0].spike == 0.0
+    rows = loaded.sample(50, random_state=0)
+    assert rows["visits"].dtype == np.int64 and (rows["visits"] >= 0).all()
+    plain = tmp_path / "plain.safetensors"
+    assert cli("generate", src, "--save-model", plain, *FAST).returncode == 0
+    assert load(plain).scaler_.spike_blocks_ == {}
+    bad = cli("generate", src, "--spike-share", "2", *FAST)
+    assert bad.returncode != 0 and "spike_share" in bad.stderr
+
+
 def test_hidden_option_and_plain_progress_in_a_file(table, tmp_path):
     from sklearn_ae import load
 

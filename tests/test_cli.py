@@ -388,9 +388,7 @@ def test_generate_spike_share_gives_a_pile_of_zeros_a_category(tmp_path):
     rng = np.random.RandomState(0)
     visits = np.where(rng.uniform(size=120) < 0.4, 0, rng.randint(1, 9, 120))
     src = tmp_path / "visits.csv"
-    pd.DataFrame({"visits": visits, "cost": rng.normal(size=120).round(2)}).to_csv(
-        src, index=False
-    )
+    pd.DataFrame({"visits": visits, "cost": rng.normal(size=120).round(2)}).to_csv(src, index=False)
     model = tmp_path / "vae.safetensors"
     result = cli("generate", src, "--spike-share", "0.25", "--save-model", model, *FAST)
     assert result.returncode == 0, result.stderr

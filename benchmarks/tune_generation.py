@@ -354,9 +354,10 @@ or none of the decoder's noise (``noise0.5``: 0.868 / 0.798 / 0.494 / 0.452
 / 0.381; ``noise0``: 0.870 / 0.802 / 0.499 / 0.456 / 0.379), with
 categories at temperature 0.5 besides (``noise0.5_temp0.5``: 0.861 / 0.790
 / 0.519 / 0.440 / 0.356); the calibration's target smoothed
-(``smooth0.3``: 0.871 / 0.807 / 0.500 / 0.441 / 0.378), and four optimizer
-steps an epoch instead of one (``batch32``: 0.870 / 0.802 / 0.503 / 0.436 /
-0.379; ``batch128`` is one batch at 119 rows, the default to the digit).
+(``smooth0.3``: 0.871 / 0.807 / 0.500 / 0.441 / 0.378), and two or four
+optimizer steps an epoch instead of one (``batch64``: 0.871 / 0.803 / 0.488
+/ 0.415 / 0.382; ``batch32``: 0.870 / 0.802 / 0.503 / 0.436 / 0.379;
+``batch128`` is one batch at 119 rows, the default to the digit).
 None moves TSTR by more than a seed's noise; not adopted.
 
 A point mass at a column's end, later (not adopted as the default: the

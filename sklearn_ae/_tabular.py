@@ -16,9 +16,9 @@ block per numeric feature (three or more values) whose smallest or largest
 value holds at least that share of its rows (the zeros of a count: whether
 a row is at that value is a category, the way mode-specific normalization
 gives such a point mass a mode of its own, and the column's gaussian models
-only the rows off it). Missing numeric entries, and entries at a spike, are NaN in the
-numeric part of the encoded matrix (the network masks them out of the
-loss); a missing categorical or two-valued entry is its own category.
+only the rows off it). Missing numeric entries, and entries at a spike, are
+NaN in the numeric part of the encoded matrix (the network masks them out
+of the loss); a missing categorical or two-valued entry is its own category.
 """
 
 from __future__ import annotations
@@ -165,12 +165,12 @@ class TableCodec:
             else:
                 if kind == "float":
                     spec.decimals = decimals(col)
-                values = np.unique(pd.to_numeric(col.dropna()).to_numpy(dtype=np.float64))
+                observed = pd.to_numeric(col.dropna()).to_numpy(dtype=np.float64)
+                values = np.unique(observed)
                 if TWO_VALUES_AS_CATEGORY and len(values) == 2:
                     spec.levels = [float(v) for v in values]
                     spec.categories = [*spec.levels, *([MISSING] if spec.has_missing else [])]
                 elif self.spike_share > 0 and len(values) >= 3:
-                    observed = pd.to_numeric(col.dropna()).to_numpy(dtype=np.float64)
                     spec.spike = _spike(observed, self.spike_share)
             self.columns_.append(spec)
         self.numeric_ = [
@@ -190,15 +190,15 @@ class TableCodec:
         #: numeric column index -> index in blocks_ of its spike block
         self.spike_blocks_ = {}
         for j, spec in enumerate(self.numeric_):
-            if _spike_of(spec) is not None:
+            if spec.spike is not None:
                 self.spike_blocks_[j] = len(self.blocks_)
                 self.blocks_.append((spec, SPIKE, start, start + 2))
                 start += 2
         self.n_outputs_ = start
         self.n_numeric_ = len(self.numeric_)
         # NaN in the numeric part: missing entries, and the rows at a spike
-        self.has_missing_numeric_ = any(
-            s.has_missing or _spike_of(s) is not None for s in self.numeric_
+        self.has_missing_numeric_ = bool(self.spike_blocks_) or any(
+            s.has_missing for s in self.numeric_
         )
         self.quantiles_ = None
         if self.numeric_:
@@ -391,11 +391,6 @@ def _spike(values: np.ndarray, min_share: float) -> float | None:
     share_low, share_high = np.mean(values == low), np.mean(values == high)
     end, share = (low, share_low) if share_low >= share_high else (high, share_high)
     return float(end) if share >= min_share else None
-
-
-def _spike_of(spec: ColumnSpec) -> float | None:
-    """A numeric column's spike value (a spec saved before spikes: None)."""
-    return getattr(spec, "spike", None)
 
 
 def _levels(spec: ColumnSpec) -> list | None:

@@ -612,6 +612,24 @@ VARIANTS.update(
     }
 )
 
+# conditionals (TSTR): a drawn code decoded, its rows encoded again and a
+# code drawn from their posterior, once or three times (``GIBBS_STEPS``, a
+# pseudo-Gibbs chain) before the rows are decoded; codes drawn from the
+# fitted gaussian can land where no training row's posterior lies, and the
+# encoder, which reads every column, moves them back to where the decoder
+# learnt the columns together
+VARIANTS.update({"gibbs1": ({"GIBBS_STEPS": 1}, {}), "gibbs3": ({"GIBBS_STEPS": 3}, {})})
+# a better decoder for the conditionals: the categorical columns' logits read
+# the row's numbers too, through a network of one hidden layer beside the
+# code (a product of experts: ``VariationalAutoencoder.read_numbers``)
+VARIANTS.update({"read_numbers": ({"READ_NUMBERS": True}, {})})
+# declared after read_numbers gained TSTR on the external half and lost
+# privacy on all four: the numbers read through a linear map (a multinomial
+# logistic model of each category beside the code), less to memorize with
+VARIANTS.update(
+    {"read_numbers_linear": ({"READ_NUMBERS": True, "READ_NUMBERS_HIDDEN": ()}, {})}
+)
+
 #: variants whose numeric columns are sampled with this many times the
 #: decoder's learned gaussian scale (before the marginal calibration)
 NOISES = {"noise2": 2.0, "noise0.5": 0.5, "noise0": 0.0, "noise0.5_temp0.5": 0.5}

@@ -332,7 +332,15 @@ class GaussianCode(Stochastic):
         z = mean
         if self.training:
             z = mean + self.randn_like(mean) * (0.5 * logvar).exp()
-        return self.decode(z, y), mean, logvar, self.sigma()
+        return self.read_numbers(self.decode(z, y), x), mean, logvar, self.sigma()
+
+    def read_numbers(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """The decoder's output once its categories have read the row's numbers.
+
+        ``x`` holds the rows in the encoded table's layout (masked entries
+        zero), of which only the numeric columns are read. The identity here.
+        """
+        return raw
 
 
 class VariationalAutoencoder(GaussianCode, nn.Module):
@@ -359,6 +367,15 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         Number of classes conditioned on (0 for an unconditional VAE).
     mask_input : bool
         Whether the encoder reads the observation mask too.
+    category_stop : int
+        With ``n_numeric < category_stop``, the outputs from ``n_numeric`` to
+        ``category_stop`` (the categorical columns' logits) also read the
+        row's numeric values, through a small network whose output is added
+        to the logits the code gives (see :meth:`read_numbers`). 0: the
+        categories read only the code.
+    category_hidden : sequence of int or None
+        Hidden widths of that network (None: the first of
+        ``hidden_layer_sizes``; empty: a linear map).
     """
 
     def __init__(
@@ -374,6 +391,8 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         dropout: float = 0.0,
         batch_norm: bool = False,
         mask_input: bool = False,
+        category_stop: int = 0,
+        category_hidden: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         hidden = list(hidden_layer_sizes)
@@ -385,6 +404,26 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         self.encoder = mlp([n_in, *hidden, 2 * n_components], **kw)
         self.decoder = mlp([n_components + n_classes, *hidden[::-1], n_inputs], **kw)
         self.log_sigma = nn.Parameter(torch.full((n_numeric,), math.log(0.1)))
+        self.n_numeric = n_numeric
+        self.category_stop = category_stop if 0 < n_numeric < category_stop else 0
+        self.category_head = None
+        if self.category_stop:
+            inner = hidden[:1] if category_hidden is None else list(category_hidden)
+            self.category_head = mlp([n_numeric, *inner, self.category_stop - n_numeric], **kw)
+
+    def read_numbers(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """The decoder's output, its categorical logits plus what the numbers say of them.
+
+        p(category | z, numbers) is proportional to the product of the two
+        softmaxes (a product of experts): the code carries what the row's
+        columns share, the head how a category follows the numbers beside it.
+        In training ``x`` is the row itself; in sampling, the sampled numbers.
+        """
+        if self.category_head is None:
+            return raw
+        k, stop = self.n_numeric, self.category_stop
+        logits = raw[..., k:stop] + self.category_head(x[..., :k])
+        return torch.cat([raw[..., :k], logits, raw[..., stop:]], dim=-1)
 
     def _one_hot(self, y, like: torch.Tensor) -> torch.Tensor:
         if y is None:  # unknown class

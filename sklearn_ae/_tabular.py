@@ -310,6 +310,31 @@ class TableCodec:
         codes[missing] = len(spec.levels)  # the MISSING category
         return codes
 
+    def encoded(self, numeric: np.ndarray, choices: list[np.ndarray]) -> np.ndarray:
+        """The encoded matrix of decoded rows, without leaving normal space.
+
+        ``numeric`` and ``choices`` as :meth:`decode` takes them. As
+        :meth:`transform` gives it, a numeric entry whose missing or spike
+        block chose its second category is NaN, and a spike block is all
+        zero on its column's missing rows.
+        """
+        out = np.zeros((len(numeric), self.n_outputs_))
+        out[:, : self.n_numeric_] = numeric
+        column = {spec.name: j for j, spec in enumerate(self.numeric_)}
+        missing = {}
+        rows = np.arange(len(out))
+        for (spec, indicator, start, _), chosen in zip(self.blocks_, choices, strict=True):
+            if indicator == SPIKE:  # after every missing block
+                on = ~missing.get(spec.name, np.zeros(len(out), dtype=bool))
+                out[rows[on], start + chosen[on]] = 1.0
+            else:
+                out[rows, start + chosen] = 1.0
+            if indicator:  # a numeric column's missing or spike block
+                out[chosen == 1, column[spec.name]] = np.nan
+                if indicator is True:
+                    missing[spec.name] = chosen == 1
+        return out
+
     # --------------------------------------------------------------- decode
     def decode(self, numeric: np.ndarray, choices: list[np.ndarray]) -> pd.DataFrame:
         """Rebuild a table from normal-space numerics and one index per block.

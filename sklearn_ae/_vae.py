@@ -60,6 +60,21 @@ CATEGORY_TEMPERATURE = 1.0
 STOP_AFTER_KL_WARMUP = True
 
 
+#: The categorical columns' logits also read the row's numeric values, through
+#: a small network beside the code (``VariationalAutoencoder.read_numbers``);
+#: False: the categories read only the code.
+READ_NUMBERS = False
+
+#: Hidden widths of the network through which they read them (None: the
+#: first of ``hidden_layer_sizes``; empty: a linear map).
+READ_NUMBERS_HIDDEN = None
+
+#: Steps of a pseudo-Gibbs chain a drawn code takes before it is decoded: the
+#: rows it decodes to are encoded again and a code drawn from their posterior
+#: (0: decode the drawn code itself).
+GIBBS_STEPS = 0
+
+
 def _off_spike(column: np.ndarray, choices: list, block: int | None) -> np.ndarray:
     """A generated numeric column's values on the rows its spike block (if any) put off it."""
     if block is None:
@@ -532,7 +547,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             dropout=self.dropout,
             batch_norm=self.batch_norm,
             mask_input=codec.has_missing_numeric_,
+            category_stop=self._category_stop() if READ_NUMBERS else 0,
+            category_hidden=READ_NUMBERS_HIDDEN,
         )
+
+    def _category_stop(self) -> int:
+        """End of the categorical columns' logits (they follow the numbers, before indicators)."""
+        stops = [stop for _, indicator, _, stop in self.scaler_.blocks_ if indicator is False]
+        return max(stops, default=0)
 
     def _build_criterion(self):
         blocks = [(start, stop) for _, _, start, stop in self.scaler_.blocks_]
@@ -635,6 +657,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             return eps
         return self.latent_mean_ + eps @ self.latent_chol_.T
 
+    def _sampled_codes(self, n_samples, y_codes, rng) -> np.ndarray:
+        """Codes to decode into new rows: latent draws, moved ``GIBBS_STEPS`` along the chain."""
+        Z = self._draw_latent(n_samples, y_codes, rng)
+        for _ in range(GIBBS_STEPS):
+            numeric, raw = self._decoder_outputs(Z, y_codes, rng)
+            rows = self.scaler_.encoded(numeric, self._blocks_from_raw(raw, rng))
+            mean, logvar = self._infer(lambda mod, x, m, y: mod.encode(x, m, y), rows, y_codes)
+            Z = mean + np.exp(0.5 * logvar) * rng.standard_normal(mean.shape)
+        return Z
+
     def _fit_marginals(self, X_enc) -> None:
         """Match generated marginals to the training ones (see ``calibrate_marginals``).
 
@@ -649,7 +681,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             rng = np.random.RandomState(round_)
             y_codes = self._sample_classes(n_draws, None, rng)
             numeric, raw = self._decoder_outputs(
-                self._draw_latent(n_draws, y_codes, rng), y_codes, rng
+                self._sampled_codes(n_draws, y_codes, rng), y_codes, rng
             )
             choices = self._blocks_from_raw(raw + offsets, rng)
             if round_ == 0 and n_numeric:
@@ -671,6 +703,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
                 self.marginal_quantiles_ = [
                     pruned_knots(generated[:, j], observed[:, j]) for j in range(n_numeric)
                 ]
+            if n_numeric and self._reads_numbers():  # they read the calibrated numbers
+                choices = self._choose(self._calibrated(numeric), raw + offsets, rng)
             for chosen, (_, _, start, stop) in zip(choices, self.scaler_.blocks_, strict=True):
                 generated = np.bincount(chosen, minlength=stop - start) / len(chosen)
                 observed = X_enc[:, start:stop].mean(axis=0)
@@ -719,21 +753,55 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             numeric = numeric + sigma * rng.standard_normal(numeric.shape)
         return numeric, raw
 
+    def _calibrated(self, numeric: np.ndarray) -> np.ndarray:
+        """Generated normal-space numbers mapped onto the training marginals."""
+        knots = self.marginal_quantiles_
+        if isinstance(knots, tuple):  # two whole grids: a model saved before they were pruned
+            knots = list(zip(knots[0].T, knots[1].T, strict=True))
+        return np.column_stack(
+            [
+                np.interp(numeric[:, j], generated, observed)
+                for j, (generated, observed) in enumerate(knots)
+            ]
+        )
+
+    def _reads_numbers(self) -> bool:
+        return getattr(self.net_.module_, "category_head", None) is not None
+
+    def _choose(self, numeric, raw, rng) -> list[np.ndarray]:
+        """Chosen index per block; categories that read the numbers read ``numeric``.
+
+        A missing or spike block is chosen first, from the code alone; the
+        numbers it removes read as zero, as in training.
+        """
+        choices = self._blocks_from_raw(raw, rng)
+        if not self._reads_numbers():
+            return choices
+        numbers = numeric.copy()
+        column = {spec.name: j for j, spec in enumerate(self.scaler_.numeric_)}
+        for (spec, indicator, _, _), chosen in zip(self.scaler_.blocks_, choices, strict=True):
+            if indicator:
+                numbers[chosen == 1, column[spec.name]] = 0.0
+        width = raw.shape[1]
+        read = self._infer(
+            lambda mod, x, m, y: mod.read_numbers(x[:, :width], x[:, width:]),
+            np.hstack([raw, numbers]),
+        )
+        again = self._blocks_from_raw(read, rng)
+        return [
+            new if indicator is False else old
+            for (_, indicator, _, _), old, new in zip(
+                self.scaler_.blocks_, choices, again, strict=True
+            )
+        ]
+
     def _decode_codes(self, Z: np.ndarray, y_codes=None, rng=None, calibrate=False):
         numeric, raw = self._decoder_outputs(Z, y_codes, rng)
         if calibrate and self.category_offsets_ is not None:
             raw = raw + self.category_offsets_
         if calibrate and self.marginal_quantiles_ is not None:
-            knots = self.marginal_quantiles_
-            if isinstance(knots, tuple):  # two whole grids: a model saved before they were pruned
-                knots = list(zip(knots[0].T, knots[1].T, strict=True))
-            numeric = np.column_stack(
-                [
-                    np.interp(numeric[:, j], generated, observed)
-                    for j, (generated, observed) in enumerate(knots)
-                ]
-            )
-        return self.scaler_.decode(numeric, self._blocks_from_raw(raw, rng))
+            numeric = self._calibrated(numeric)
+        return self.scaler_.decode(numeric, self._choose(numeric, raw, rng))
 
     def transform(self, X):
         """Latent means of the rows of X (deterministic).
@@ -836,7 +904,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     def _draw_rows(self, n_samples, y_codes, rng) -> pd.DataFrame:
         """Decoded rows from latent draws (every row of a class in ``y_codes``)."""
-        Z = self._draw_latent(n_samples, y_codes, rng)
+        Z = self._sampled_codes(n_samples, y_codes, rng)
         return self._decode_codes(Z, y_codes, rng, calibrate=True)
 
     def _sample_classes(self, n_samples, y, rng):
@@ -898,6 +966,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             raw = module.decode(
                 z.reshape(-1, z.shape[-1]), None if y is None else y.repeat(n_draws)
             )
+            raw = module.read_numbers(raw, x.repeat(n_draws, 1))
             raw = raw.reshape(n_draws, x.shape[0], -1)
             m = None if mask is None else mask.expand(n_draws, -1, -1)
             log_lik = criterion.log_likelihood(raw, x.expand(n_draws, -1, -1), m, module.sigma())

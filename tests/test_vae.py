@@ -451,6 +451,9 @@ def test_a_point_mass_at_a_columns_end_is_a_category_of_its_own(rng):
     choices = [encoded[:, a:b].argmax(1) for _, _, a, b in codec.blocks_]
     back = codec.decode(numeric, choices)
     pd.testing.assert_frame_equal(back[["visits", "rating"]], table[["visits", "rating"]])
+    # and encoding them again in normal space (the sampler's chain) gives the
+    # matrix back: NaN at the missing and the spike rows
+    np.testing.assert_array_equal(codec.encoded(numeric, choices), encoded)
 
 
 def test_sampled_values_off_the_spike_follow_the_training_ones(rng):

@@ -626,9 +626,7 @@ VARIANTS.update({"read_numbers": ({"READ_NUMBERS": True}, {})})
 # declared after read_numbers gained TSTR on the external half and lost
 # privacy on all four: the numbers read through a linear map (a multinomial
 # logistic model of each category beside the code), less to memorize with
-VARIANTS.update(
-    {"read_numbers_linear": ({"READ_NUMBERS": True, "READ_NUMBERS_HIDDEN": ()}, {})}
-)
+VARIANTS.update({"read_numbers_linear": ({"READ_NUMBERS": True, "READ_NUMBERS_HIDDEN": ()}, {})})
 
 #: variants whose numeric columns are sampled with this many times the
 #: decoder's learned gaussian scale (before the marginal calibration)

@@ -475,6 +475,44 @@ def test_sampled_values_off_the_spike_follow_the_training_ones(rng):
     )
 
 
+def test_categories_that_read_the_numbers_follow_them_in_sampling_and_scoring(rng, monkeypatch):
+    # READ_NUMBERS (a tuning variant, off by default): a network beside the
+    # code adds what the row's numbers say to each categorical logit. Its
+    # weights are set by hand here so that "hi" is the category exactly
+    # where ``a`` is above its median (normal score above 0)
+    import torch
+
+    from sklearn_ae import _vae
+
+    monkeypatch.setattr(_vae, "READ_NUMBERS", True)
+    monkeypatch.setattr(_vae, "READ_NUMBERS_HIDDEN", ())  # a linear map
+    n = 300
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X.loc[:19, "b"] = np.nan  # a missing block, chosen before the head reads
+    X["level"] = rng.choice(["hi", "lo"], n)  # independent of a in training
+    vae = VAEGenerator(**FAST).fit(X)
+    module = vae.net_.module_
+    assert module.category_stop == 4  # after the numbers a and b: the level's block
+    with torch.no_grad():
+        (head,) = [m for m in module.category_head if isinstance(m, torch.nn.Linear)]
+        head.weight.zero_(), head.bias.zero_()
+        head.weight[0, 0], head.weight[1, 0] = 50.0, -50.0
+    rows = vae.sample(2000, random_state=0)
+    above = rows["a"] > np.median(X["a"])
+    assert ((rows["level"] == "hi") == above).mean() > 0.97
+    assert rows["b"].isna().any()
+    # the likelihood bound reads the numbers too
+    agree = X.assign(level=np.where(X["a"] > np.median(X["a"]), "hi", "lo"))
+    disagree = agree.assign(level=np.where(agree["level"] == "hi", "lo", "hi"))
+    assert (vae.score_samples(agree) > vae.score_samples(disagree) + 5).mean() > 0.9
+    # the numeric outputs are the code's alone
+    x = torch.as_tensor(vae._scale(X[:5]), dtype=torch.float32)
+    raw = module.decode(torch.zeros(5, vae.n_components_))
+    read = module.read_numbers(raw, torch.nan_to_num(x))
+    torch.testing.assert_close(read[:, :2], raw[:, :2])
+    torch.testing.assert_close(read[:, 4:], raw[:, 4:])
+
+
 # ----------------------------------------------------------- privacy filter
 def _memorizing(rng):
     """A VAE trained to follow its 60 training rows closely (no dropout, light KL)."""

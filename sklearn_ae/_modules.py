@@ -376,6 +376,10 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
     category_hidden : sequence of int or None
         Hidden widths of that network (None: the first of
         ``hidden_layer_sizes``; empty: a linear map).
+    reading_noise : bool
+        In training, that network reads the numbers plus the decoder's
+        gaussian noise (``sigma()``), as it reads sampled numbers in
+        sampling; False: the numbers themselves.
     """
 
     def __init__(
@@ -393,6 +397,7 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         mask_input: bool = False,
         category_stop: int = 0,
         category_hidden: Sequence[int] | None = None,
+        reading_noise: bool = True,
     ) -> None:
         super().__init__()
         hidden = list(hidden_layer_sizes)
@@ -406,6 +411,7 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         self.log_sigma = nn.Parameter(torch.full((n_numeric,), math.log(0.1)))
         self.n_numeric = n_numeric
         self.category_stop = category_stop if 0 < n_numeric < category_stop else 0
+        self.reading_noise = reading_noise
         self.category_head = None
         if self.category_stop:
             inner = hidden[:1] if category_hidden is None else list(category_hidden)
@@ -417,12 +423,16 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         p(category | z, numbers) is proportional to the product of the two
         softmaxes (a product of experts): the code carries what the row's
         columns share, the head how a category follows the numbers beside it.
-        In training ``x`` is the row itself; in sampling, the sampled numbers.
+        In training ``x`` is the row itself (its numbers read with the
+        decoder's noise, ``reading_noise``); in sampling, the sampled numbers.
         """
         if self.category_head is None:
             return raw
         k, stop = self.n_numeric, self.category_stop
-        logits = raw[..., k:stop] + self.category_head(x[..., :k])
+        numbers = x[..., :k]
+        if self.training and self.reading_noise:
+            numbers = numbers + self.randn_like(numbers) * self.sigma().detach()
+        logits = raw[..., k:stop] + self.category_head(numbers)
         return torch.cat([raw[..., :k], logits, raw[..., stop:]], dim=-1)
 
     def _one_hot(self, y, like: torch.Tensor) -> torch.Tensor:

@@ -147,6 +147,7 @@ class TableCodec:
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: pd.DataFrame) -> TableCodec:
+        self.n_samples_seen_ = len(X)
         self.columns_ = []
         for name in X.columns:
             col = X[name]

@@ -60,14 +60,16 @@ CATEGORY_TEMPERATURE = 1.0
 STOP_AFTER_KL_WARMUP = True
 
 
-#: The categorical columns' logits also read the row's numeric values, through
-#: a small network beside the code (``VariationalAutoencoder.read_numbers``);
-#: False: the categories read only the code.
-READ_NUMBERS = False
+#: ``categories_read_numbers="auto"`` reads them from this many training rows.
+READ_NUMBERS_MIN_ROWS = 200
 
-#: Hidden widths of the network through which they read them (None: the
-#: first of ``hidden_layer_sizes``; empty: a linear map).
+#: Hidden widths of the network through which the categories read the numbers
+#: (None: the first of ``hidden_layer_sizes``; empty: a linear map).
 READ_NUMBERS_HIDDEN = None
+
+#: In training, that network reads the numbers plus the decoder's noise, as it
+#: reads sampled numbers (``VariationalAutoencoder(reading_noise=...)``).
+READ_NUMBERS_NOISE = True
 
 #: Steps of a pseudo-Gibbs chain a drawn code takes before it is decoded: the
 #: rows it decodes to are encoded again and a code drawn from their posterior
@@ -217,6 +219,21 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         (0.397 to 0.374), so it is not the default: try it on tables of
         counts with a few hundred rows or more.
 
+    categories_read_numbers : "auto" or bool, default="auto"
+        Whether the categorical columns also read the row's numeric values.
+        The decoder draws a row's columns independently given its code, so
+        where a drawn code is vague a category can disagree with the numbers
+        beside it. With True, a network of one hidden layer beside the code
+        adds, to each category's logit, what the row's numbers say of it (a
+        product of experts; in training it reads the numbers with the
+        decoder's noise, in sampling the sampled, calibrated ones). "auto"
+        does so from 200 training rows: on the synthetic-table benchmark's
+        tuning halves it raised TSTR on 1,000-row tables (0.526 to 0.534
+        and 0.660 to 0.671) at a small privacy cost there (DCR 0.430 to
+        0.418 on the external half), and on 119-row tables it cost privacy
+        (DCR 0.397 to 0.386). Needs a numeric and a categorical column;
+        never with ``module``.
+
     module : torch.nn.Module or None, default=None
         Your own network, replacing the built-in MLP: a module with
         ``encode(X) -> (mean, log_var)`` and ``decode(Z) -> raw`` on the
@@ -343,6 +360,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         "latent_prior": [StrOptions({"aggregate", "standard"})],
         "privacy_filter": ["boolean"],
         "spike_share": [Interval(Real, 0, 1, closed="both")],
+        "categories_read_numbers": [StrOptions({"auto"}), "boolean"],
     }
 
     _allow_nan = True
@@ -362,6 +380,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         latent_prior="aggregate",
         privacy_filter=True,
         spike_share=0.0,
+        categories_read_numbers="auto",
         hidden_layer_sizes=(128, 128),
         activation="relu",
         dropout=0.1,
@@ -393,6 +412,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.latent_prior = latent_prior
         self.privacy_filter = privacy_filter
         self.spike_share = spike_share
+        self.categories_read_numbers = categories_read_numbers
         self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -547,12 +567,23 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             dropout=self.dropout,
             batch_norm=self.batch_norm,
             mask_input=codec.has_missing_numeric_,
-            category_stop=self._category_stop() if READ_NUMBERS else 0,
+            category_stop=self._category_stop(),
             category_hidden=READ_NUMBERS_HIDDEN,
+            reading_noise=READ_NUMBERS_NOISE,
         )
 
     def _category_stop(self) -> int:
-        """End of the categorical columns' logits (they follow the numbers, before indicators)."""
+        """End of the categorical logits that read the numbers (0: none do).
+
+        The categorical columns' blocks follow the numbers, before the
+        missing and spike indicators.
+        """
+        reads = self.categories_read_numbers
+        if reads == "auto":
+            # a table saved before the codec counted its rows reads none
+            reads = getattr(self.scaler_, "n_samples_seen_", 0) >= READ_NUMBERS_MIN_ROWS
+        if not reads:
+            return 0
         stops = [stop for _, indicator, _, stop in self.scaler_.blocks_ if indicator is False]
         return max(stops, default=0)
 

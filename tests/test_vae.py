@@ -476,21 +476,20 @@ def test_sampled_values_off_the_spike_follow_the_training_ones(rng):
 
 
 def test_categories_that_read_the_numbers_follow_them_in_sampling_and_scoring(rng, monkeypatch):
-    # READ_NUMBERS (a tuning variant, off by default): a network beside the
-    # code adds what the row's numbers say to each categorical logit. Its
-    # weights are set by hand here so that "hi" is the category exactly
-    # where ``a`` is above its median (normal score above 0)
+    # categories_read_numbers: a network beside the code adds what the row's
+    # numbers say to each categorical logit. Its weights are set by hand here
+    # so that "hi" is the category exactly where ``a`` is above its median
+    # (normal score above 0)
     import torch
 
     from sklearn_ae import _vae
 
-    monkeypatch.setattr(_vae, "READ_NUMBERS", True)
     monkeypatch.setattr(_vae, "READ_NUMBERS_HIDDEN", ())  # a linear map
     n = 300
     X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
     X.loc[:19, "b"] = np.nan  # a missing block, chosen before the head reads
     X["level"] = rng.choice(["hi", "lo"], n)  # independent of a in training
-    vae = VAEGenerator(**FAST).fit(X)
+    vae = VAEGenerator(**FAST, categories_read_numbers=True).fit(X)
     module = vae.net_.module_
     assert module.category_stop == 4  # after the numbers a and b: the level's block
     with torch.no_grad():

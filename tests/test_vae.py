@@ -512,6 +512,35 @@ def test_categories_that_read_the_numbers_follow_them_in_sampling_and_scoring(rn
     torch.testing.assert_close(read[:, 4:], raw[:, 4:])
 
 
+@pytest.mark.parametrize(
+    "n, setting, columns, reads",
+    [
+        (199, "auto", "mixed", False),  # "auto": from 200 rows
+        (200, "auto", "mixed", True),
+        (300, False, "mixed", False),
+        (120, True, "mixed", True),
+        (300, True, "numbers", False),  # nothing to read them: no category
+        (300, True, "categories", False),  # nothing to read
+    ],
+)
+def test_categories_read_the_numbers_from_200_rows_by_default(n, setting, columns, reads, rng):
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["g"] = rng.choice(["x", "y", "z"], n)
+    X["h"] = rng.choice(["u", "v"], n)
+    X = {"numbers": X[["a", "b"]], "categories": X[["g", "h"]]}.get(columns, X)
+    vae = VAEGenerator(**{**FAST, "max_iter": 2}, categories_read_numbers=setting).fit(X)
+    head = vae.net_.module_.category_head
+    assert (head is not None) == reads
+    if reads:  # both categorical blocks, not the numbers
+        assert (vae.net_.module_.n_numeric, vae.net_.module_.category_stop) == (2, 7)
+    assert len(vae.sample(5, random_state=0)) == 5
+
+
+def test_categories_read_numbers_is_validated():
+    with pytest.raises(ValueError, match="categories_read_numbers"):
+        VAEGenerator(categories_read_numbers="yes").fit(np.zeros((10, 2)))
+
+
 # ----------------------------------------------------------- privacy filter
 def _memorizing(rng):
     """A VAE trained to follow its 60 training rows closely (no dropout, light KL)."""

@@ -803,20 +803,17 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         """Chosen index per block; categories that read the numbers read ``numeric``.
 
         A missing or spike block is chosen first, from the code alone; the
-        numbers it removes read as zero, as in training.
+        numbers it removes read as zero, as in training (the rows are encoded
+        as in training, and the network reads their numeric part).
         """
         choices = self._blocks_from_raw(raw, rng)
         if not self._reads_numbers():
             return choices
-        numbers = numeric.copy()
-        column = {spec.name: j for j, spec in enumerate(self.scaler_.numeric_)}
-        for (spec, indicator, _, _), chosen in zip(self.scaler_.blocks_, choices, strict=True):
-            if indicator:
-                numbers[chosen == 1, column[spec.name]] = 0.0
+        rows = np.nan_to_num(self.scaler_.encoded(numeric, choices))
         width = raw.shape[1]
         read = self._infer(
             lambda mod, x, m, y: mod.read_numbers(x[:, :width], x[:, width:]),
-            np.hstack([raw, numbers]),
+            np.hstack([raw, rows]),
         )
         again = self._blocks_from_raw(read, rng)
         return [

@@ -415,11 +415,12 @@ Conditionals, later (item 5's TSTR trails TVAE's on the external confirming
 half and on the own half at 170 rows). Declared: a pseudo-Gibbs chain
 (``gibbs1``, ``gibbs3``: ``GIBBS_STEPS``; a drawn code decoded, its rows
 encoded again and a code drawn from their posterior) and categories that
-read the row's numbers (``read_numbers``: ``READ_NUMBERS``, a network of one
+read the row's numbers (``read_numbers``: ``categories_read_numbers=True``
+without ``READ_NUMBERS_NOISE``, a network of one
 hidden layer whose output is added to the categorical logits); after the
 latter's privacy cost was seen, ``read_numbers_linear`` (a linear map) and
 ``read_numbers_noisy`` (in training it reads the numbers plus the decoder's
-noise, ``noisy_reading``). Quality / pairs / AUC GB / TSTR / DCR, own half
+noise; first a patch, now ``READ_NUMBERS_NOISE``). Quality / pairs / AUC GB / TSTR / DCR, own half
 full size (seeds 10-15) and at 170 rows (10-29), then external half full
 size (10-15) and at 170 rows (10-19):
 

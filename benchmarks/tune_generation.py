@@ -902,6 +902,241 @@ class ModeSpecificVAE(OurVAE):
 
 
 #: variants fitted through CTGAN's mode-specific normalization
+def residual_correlation(posterior_sample: bool, shrink: float | None = None):
+    """Patch: numbers sampled with the decoder's noise correlated as the training residuals.
+
+    The decoder's gaussian is diagonal: given the code, the numeric columns
+    are independent, so whatever the code leaves of their dependence is lost
+    in sampling. After fit (before the marginal calibration, which then sees
+    the correlated noise), each training row's code is drawn from its
+    posterior (``posterior_sample``) or taken at its mean, decoded, and the
+    residual ``(x - mean) / sigma`` of its observed numbers kept (a missing
+    entry reads 0); the noise is drawn with their correlation, Ledoit-Wolf
+    shrunk (or by ``shrink`` towards the identity), so each column's noise
+    keeps its scale.
+    """
+    from sklearn.covariance import LedoitWolf
+
+    fit_marginals = vae.VAEGenerator._fit_marginals
+    decoder_outputs = vae.VAEGenerator._decoder_outputs
+
+    def fit(self, X_enc):
+        self._noise_chol = None
+        n = self.scaler_.n_numeric_
+        if n > 1:
+            rng = np.random.RandomState(0)
+
+            def code(mod, x, m, y):
+                return mod.encode(x, m, y)
+
+            mean, logvar = self._infer(code, X_enc)
+            z = mean + posterior_sample * np.exp(0.5 * logvar) * rng.standard_normal(mean.shape)
+            fitted, _ = decoder_outputs(self, z)
+            sigma = self.net_.module_.sigma().detach().cpu().numpy()
+            residual = np.nan_to_num((X_enc[:, :n] - fitted) / sigma)
+            if shrink is None:
+                cov = LedoitWolf().fit(residual).covariance_
+            else:
+                cov = np.cov(residual, rowvar=False)
+            std = np.sqrt(np.diag(cov))
+            corr = cov / np.outer(std, std)
+            if shrink is not None:
+                corr = (1 - shrink) * corr + shrink * np.eye(n)
+            self._noise_chol = np.linalg.cholesky(corr + 1e-9 * np.eye(n))
+        fit_marginals(self, X_enc)
+
+    def outputs(self, Z, y_codes=None, rng=None):
+        numeric, raw = decoder_outputs(self, Z, y_codes, None)
+        if rng is not None:
+            sigma = self.net_.module_.sigma().detach().cpu().numpy()
+            eps = rng.standard_normal(numeric.shape)
+            chol = getattr(self, "_noise_chol", None)
+            numeric = numeric + sigma * (eps if chol is None else eps @ chol.T)
+        return numeric, raw
+
+    return [
+        (vae.VAEGenerator, "_fit_marginals", fit),
+        (vae.VAEGenerator, "_decoder_outputs", outputs),
+    ]
+
+
+def posterior_codes(spread: float = 1.0):
+    """Patch: codes drawn from the training rows' own posteriors (the aggregate posterior itself).
+
+    ``latent_prior="aggregate"`` draws from one gaussian fitted to the
+    mixture of the training rows' posteriors q(z | x_i); here a training row
+    is picked at random and its code drawn from q(z | x_i), with the
+    posterior's scale times ``spread``: codes where the decoder was trained.
+    """
+    fit_latents = vae.VAEGenerator._fit_latents
+    draw_latent = vae.VAEGenerator._draw_latent
+
+    def fit(self, X_enc, codes):
+        fit_latents(self, X_enc, codes)
+        mean, logvar = self._infer(lambda mod, x, m, y: mod.encode(x, m, y), X_enc, codes)
+        self._posteriors = (mean, np.exp(0.5 * logvar))
+
+    def draw(self, n_samples, y_codes, rng):
+        if y_codes is not None or getattr(self, "_posteriors", None) is None:
+            return draw_latent(self, n_samples, y_codes, rng)
+        mean, std = self._posteriors
+        rows = rng.randint(len(mean), size=n_samples)
+        eps = rng.standard_normal((n_samples, mean.shape[1]))
+        return mean[rows] + spread * std[rows] * eps
+
+    return [
+        (vae.VAEGenerator, "_fit_latents", fit),
+        (vae.VAEGenerator, "_draw_latent", draw),
+    ]
+
+
+def holdout_filter(max_groups: int = 20):
+    """Patch: generated rows thinned where they are more like the training rows than unseen rows are.
+
+    Where the estimator held rows out for early stopping (``net_.train_split``,
+    from 200 rows), those rows were never trained on. The other training rows
+    are cut into groups as large as the held-out set (at most ``max_groups``).
+    A row's score is the share of groups whose nearest row is nearer to it
+    than the nearest held-out row (Gower distances, ``privacy_filter``'s
+    embedding; ties count half): about 0.5 for a row the model never saw, more
+    for one that follows the training rows. The held-out rows' own scores
+    (each against the other held-out rows) are the reference; generated rows
+    are placed among them in ``_privacy.BANDS`` bands, and the bands of the
+    more training-like half are thinned to their share as ``privacy_filter``
+    thins the close bands (``_privacy.keep_probabilities``), after that filter.
+    """
+    from sklearn_ae import _privacy
+    from sklearn_ae._data import HoldoutSplit
+
+    fit_privacy = vae.VAEGenerator._fit_privacy
+    sample = vae.VAEGenerator.sample
+
+    def scores(self, rows, leave_one_out=False):
+        held, groups = self._holdout_sets
+        d_held = _privacy.nearest(held, rows, k=2 if leave_one_out else 1)
+        score = np.zeros(len(rows))
+        for group in groups:
+            d = _privacy.nearest(group, rows)
+            score += (d < d_held) + 0.5 * (d == d_held)
+        return score / len(groups)
+
+    def fit(self, frame):
+        fit_privacy(self, frame)
+        self._holdout_keep = None
+        split = getattr(self.net_, "train_split", None)
+        if not isinstance(split, HoldoutSplit) or self.privacy_range_ is None:
+            return
+        n = len(frame)
+        n_valid = min(max(1, round(split.fraction * n)), n - 1)
+        if split.max_rows is not None:
+            n_valid = min(n_valid, max(1, split.max_rows))
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(split.seed)).numpy()
+        rows = self._privacy_embed(frame)
+        held, rest = rows[order[:n_valid]], rows[order[n_valid:]]
+        rng = np.random.RandomState(0)
+        rest = rest[rng.permutation(len(rest))]
+        n_groups = min(max_groups, len(rest) // n_valid)
+        if n_valid < 20 or n_groups < 1:
+            return
+        groups = [rest[g * n_valid : (g + 1) * n_valid] for g in range(n_groups)]
+        self._holdout_sets = (held, groups)
+        # higher score: more training-like; placed as a distance (closer = lower)
+        self._holdout_reference = np.sort(-scores(self, held, leave_one_out=True))
+        pilot = sample(self, max(_privacy.PILOT_DRAWS, 2 * n), random_state=0)
+        pilot = self._privacy_embed(pilot)
+        band = _privacy.bands(self._holdout_reference, -scores(self, pilot), rng)
+        self._holdout_keep, self._holdout_rate = _privacy.keep_probabilities(band)
+
+    def thinned_sample(self, n_samples=1, random_state=None, y=None):
+        if getattr(self, "_holdout_keep", None) is None:
+            return sample(self, n_samples, random_state, y)
+        rng = np.random.RandomState(np.random.RandomState(random_state).randint(2**31))
+        kept_rows = []
+        while sum(len(k) for k in kept_rows) < n_samples:
+            n_draw = int(np.ceil(1.2 * n_samples / self._holdout_rate))
+            draw = sample(self, n_draw, rng.randint(2**31))
+            band = _privacy.bands(self._holdout_reference, -scores(self, self._privacy_embed(draw)), rng)
+            kept_rows.append(draw[rng.uniform(size=n_draw) < self._holdout_keep[band]])
+        return pd.concat(kept_rows, ignore_index=True).iloc[:n_samples]
+
+    return [
+        (vae.VAEGenerator, "_fit_privacy", fit),
+        (vae.VAEGenerator, "sample", thinned_sample),
+    ]
+
+
+def small_table_budget(epochs: int):
+    """Patch: ``max_iter="auto"`` is ``epochs`` where no rows are held out (under 200 rows).
+
+    Such a fit stops on its training loss, which keeps falling as the model
+    learns its rows; 300 epochs (TVAE's schedule) is the budget otherwise.
+    """
+    budget = vae.VAEGenerator._stopping_budget
+
+    def stopping_budget(self, n_samples):
+        max_iter, patience, drops = budget(self, n_samples)
+        if self.max_iter == "auto" and not self._early_stopping:
+            max_iter = min(max_iter, epochs)
+        return max_iter, patience, drops
+
+    return [(vae.VAEGenerator, "_stopping_budget", stopping_budget)]
+
+
+def refit_small_tables(fraction: float = 0.2):
+    """Patch: where no rows are held out (under 200 rows), the held-out loss still sets the length.
+
+    A first fit holds out ``fraction`` of the rows (``early_stopping=True``)
+    and stops on their loss; the model is then fitted on every row for the
+    epochs that first fit kept (its best epoch), with no stopping rule.
+    """
+    from sklearn.base import clone
+
+    fit = vae.VAEGenerator.fit
+    names = ("max_iter", "early_stopping", "n_iter_no_change")
+
+    def refit(self, X, y=None):
+        small = self.validation_fraction * len(X) < base.AUTO_MIN_VALIDATION_ROWS
+        if not (small and self.early_stopping == "auto" and self.max_iter == "auto"):
+            return fit(self, X, y)
+        probe = clone(self).set_params(early_stopping=True, validation_fraction=fraction)
+        fit(probe, X, y)
+        best = dict(probe.net_.callbacks_)["stopping"].best_epoch_ or len(probe.net_.history)
+        saved = {k: getattr(self, k) for k in names}
+        self.set_params(max_iter=int(best), early_stopping=False, n_iter_no_change=int(best))
+        try:
+            fit(self, X, y)
+        finally:
+            self.set_params(**saved)
+        return self
+
+    return [(vae.VAEGenerator, "fit", refit)]
+
+
+VARIANTS["refit_small"] = ({}, {})
+
+BUDGETS = {"small_budget100": 100, "small_budget150": 150}
+VARIANTS.update({name: ({}, {}) for name in BUDGETS})
+
+POSTERIORS = {"posterior_codes": 1.0, "posterior_codes2": 2.0}
+VARIANTS.update({name: ({}, {}) for name in POSTERIORS})
+VARIANTS["holdout_filter"] = ({}, {})
+
+#: residual correlation variants: (posterior sample, shrinkage or Ledoit-Wolf)
+RESIDUALS = {
+    "residual_corr": (True, None),
+    "residual_corr_mean": (False, None),
+}
+VARIANTS.update({name: ({}, {}) for name in RESIDUALS})
+# the categorical columns read each other (a pairwise model beside the code;
+# CATEGORY_LINKS_MIN_ROWS), at every size or from 200 rows
+VARIANTS.update(
+    {
+        "category_links": ({"CATEGORY_LINKS_MIN_ROWS": 0}, {}),
+        "category_links200": ({"CATEGORY_LINKS_MIN_ROWS": 200}, {}),
+        "category_links_sweeps4": ({"CATEGORY_LINKS_MIN_ROWS": 0, "CATEGORY_SWEEPS": 4}, {}),
+    }
+)
+
 WRAPPERS = {"mode_specific": ModeSpecificVAE}
 VARIANTS["mode_specific"] = ({}, {})
 
@@ -943,6 +1178,16 @@ def main(argv=None) -> None:
         patches = sampling_noise(NOISES[args.variant])
     if args.variant in FILTERS:
         patches = distance_filter(*FILTERS[args.variant])
+    if args.variant in POSTERIORS:
+        patches = posterior_codes(POSTERIORS[args.variant])
+    if args.variant == "holdout_filter":
+        patches = holdout_filter()
+    if args.variant in BUDGETS:
+        patches = small_table_budget(BUDGETS[args.variant])
+    if args.variant == "refit_small":
+        patches = refit_small_tables()
+    if args.variant in RESIDUALS:
+        patches = residual_correlation(*RESIDUALS[args.variant])
     if args.variant.startswith("weighted_stop"):
         patches = weighted_stop()
     if args.variant == "holdout20":

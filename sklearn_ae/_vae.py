@@ -76,6 +76,13 @@ READ_NUMBERS_NOISE = True
 #: (0: decode the drawn code itself).
 GIBBS_STEPS = 0
 
+#: The categorical columns read each other (``VariationalAutoencoder(
+#: category_links=...)``), from this many training rows (None: never).
+CATEGORY_LINKS_MIN_ROWS = None
+
+#: Sweeps of drawing each linked category in turn, given the rest of the row.
+CATEGORY_SWEEPS = 2
+
 
 def _off_spike(column: np.ndarray, choices: list, block: int | None) -> np.ndarray:
     """A generated numeric column's values on the rows its spike block (if any) put off it."""
@@ -570,7 +577,15 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             category_stop=self._category_stop(),
             category_hidden=READ_NUMBERS_HIDDEN,
             reading_noise=READ_NUMBERS_NOISE,
+            category_links=self._category_links(),
         )
+
+    def _category_links(self) -> list[tuple[int, int]]:
+        """The categorical blocks that read each other (empty: none do)."""
+        rows = getattr(self.scaler_, "n_samples_seen_", 0)
+        if CATEGORY_LINKS_MIN_ROWS is None or rows < CATEGORY_LINKS_MIN_ROWS:
+            return []
+        return [(start, stop) for _, ind, start, stop in self.scaler_.blocks_ if ind is False]
 
     def _category_stop(self) -> int:
         """End of the categorical logits that read the numbers (0: none do).
@@ -734,8 +749,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
                 self.marginal_quantiles_ = [
                     pruned_knots(generated[:, j], observed[:, j]) for j in range(n_numeric)
                 ]
-            if n_numeric and self._reads_numbers():  # they read the calibrated numbers
-                choices = self._choose(self._calibrated(numeric), raw + offsets, rng)
+            if self._reads_numbers():  # they read the calibrated numbers
+                read = self._calibrated(numeric) if n_numeric else numeric
+                choices = self._choose(read, raw + offsets, rng)
             for chosen, (_, _, start, stop) in zip(choices, self.scaler_.blocks_, strict=True):
                 generated = np.bincount(chosen, minlength=stop - start) / len(chosen)
                 observed = X_enc[:, start:stop].mean(axis=0)
@@ -759,18 +775,18 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     def _blocks_from_raw(self, raw: np.ndarray, rng=None) -> list[np.ndarray]:
         """Chosen index per block: argmax, or a draw from the softmax with ``rng``."""
-        choices = []
-        for _, _, start, stop in self.scaler_.blocks_:
-            logits = raw[:, start:stop]
-            if rng is None or CATEGORY_TEMPERATURE == 0:
-                choices.append(logits.argmax(axis=1))
-                continue
-            logits = logits / CATEGORY_TEMPERATURE
-            probs = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
-            cdf = np.cumsum(probs, axis=1)
-            u = rng.uniform(size=(len(raw), 1)) * cdf[:, -1:]
-            choices.append(np.minimum((cdf < u).sum(axis=1), stop - start - 1))
-        return choices
+        return [self._draw(raw[:, start:stop], rng) for _, _, start, stop in self.scaler_.blocks_]
+
+    @staticmethod
+    def _draw(logits: np.ndarray, rng=None) -> np.ndarray:
+        """A block's chosen index per row: argmax, or a draw from the softmax with ``rng``."""
+        if rng is None or CATEGORY_TEMPERATURE == 0:
+            return logits.argmax(axis=1)
+        logits = logits / CATEGORY_TEMPERATURE
+        probs = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        cdf = np.cumsum(probs, axis=1)
+        u = rng.uniform(size=(len(logits), 1)) * cdf[:, -1:]
+        return np.minimum((cdf < u).sum(axis=1), logits.shape[1] - 1)
 
     def _decoder_outputs(self, Z: np.ndarray, y_codes=None, rng=None):
         """Normal-space numerics (sampled with ``rng``, else means) and raw output."""
@@ -797,7 +813,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         )
 
     def _reads_numbers(self) -> bool:
-        return getattr(self.net_.module_, "category_head", None) is not None
+        module = self.net_.module_
+        return (
+            getattr(module, "category_head", None) is not None
+            or getattr(module, "links_stop", 0) > 0
+        )
 
     def _choose(self, numeric, raw, rng) -> list[np.ndarray]:
         """Chosen index per block; categories that read the numbers read ``numeric``.
@@ -816,12 +836,25 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             np.hstack([raw, rows]),
         )
         again = self._blocks_from_raw(read, rng)
-        return [
+        choices = [
             new if indicator is False else old
             for (_, indicator, _, _), old, new in zip(
                 self.scaler_.blocks_, choices, again, strict=True
             )
         ]
+        if not getattr(self.net_.module_, "links_stop", 0):
+            return choices
+        linked = [i for i, (_, ind, _, _) in enumerate(self.scaler_.blocks_) if ind is False]
+        for _ in range(CATEGORY_SWEEPS):  # each category drawn in turn given the rest
+            for i in linked:
+                rows = np.nan_to_num(self.scaler_.encoded(numeric, choices))
+                read = self._infer(
+                    lambda mod, x, m, y: mod.read_numbers(x[:, :width], x[:, width:]),
+                    np.hstack([raw, rows]),
+                )
+                _, _, start, stop = self.scaler_.blocks_[i]
+                choices[i] = self._draw(read[:, start:stop], rng)
+        return choices
 
     def _decode_codes(self, Z: np.ndarray, y_codes=None, rng=None, calibrate=False):
         numeric, raw = self._decoder_outputs(Z, y_codes, rng)

@@ -471,6 +471,70 @@ halves (own .526 to .534, past TVAE's .530; external .660 to .671) with DCR
 within .012. The default now gives ``read_numbers_noisy``'s full-size rows
 and the 170-row rows of the default before (``no_read_numbers``).
 
+Dependence the code leaves out, and small tables' length, later (issue 10,
+item 5: on the confirming halves TSTR was level with TVAE's on the external
+one and DCR just behind on the own one). Declared, the same four conditions
+and seeds, against the default of the time (``no_refit_small`` now):
+
+- ``residual_corr``, ``residual_corr_mean``: the numbers sampled with the
+  decoder's noise correlated as the training rows' residuals are (each
+  row's code drawn from its posterior, or its mean, decoded; Ledoit-Wolf
+  shrunk), a patch: given the code the decoder's gaussian is diagonal;
+- ``category_links``, ``category_links_sweeps4``: the categorical columns
+  read each other, a masked linear map of the other blocks' one-hot values
+  added to each block's logits (a pairwise model beside the code), sampled
+  by drawing each category in turn given the rest of the row, two or four
+  sweeps. On fair (tuning seed 10) the synthetic rows' share of affairs
+  among ``rate_marriage`` c4 came out at 0.35 to 0.40 against the real
+  0.28, while the model gave 0.28 on the real rows' own codes. The module
+  code was
+  measured at commit a17ea41 and removed, not adopted;
+- for the tables under 200 rows, which hold no rows out and stop on their
+  training loss: a budget of 100 or 150 epochs there (``small_budget100``,
+  ``small_budget150``, a patch; 300 otherwise; fits on the 170-row cuts ran
+  118 to 300 epochs), or the length chosen by held-out rows all the same
+  (``refit_small``: a first fit holds out 20% and stops on their loss, and
+  the model is fitted on every row for that fit's best number of epochs).
+  These leave every table of 200 rows or more as it was, so only the
+  170-row conditions were run.
+
+===========================  =================================  =================================
+variant                      own: full / 170 rows               external: full / 170 rows
+===========================  =================================  =================================
+default (``no_refit_small``) .936 .896 .705 .534 .533           .953 .931 .684 .671 .418
+                             .865 .793 .496 .449 .397           .892 .843 .422 .603 .309
+residual_corr                .936 .897 .703 .529 .526           .953 .931 .678 .668 .418
+                             .865 .793 .498 .457 .395           .893 .844 .420 .603 .305
+residual_corr_mean           .936 .897 .704 .527 .527           .953 .932 .680 .668 .417
+                             .865 .793 .495 .459 .393           .892 .843 .425 .605 .305
+category_links               .937 .899 .697 .535 .522           .952 .929 .686 .670 .417
+                             .862 .790 .499 .449 .401           .892 .844 .428 .608 .310
+category_links_sweeps4       .938 .899 .697 .538 .522           .950 .925 .685 .668 .421
+                             .866 .796 .500 .446 .391           .891 .841 .426 .612 .313
+small_budget100              (unchanged)                        (unchanged)
+                             .863 .787 .518 .404 .429           .887 .833 .472 .575 .339
+small_budget150              (unchanged)                        (unchanged)
+                             .866 .793 .502 .434 .411           .890 .838 .434 .594 .320
+**refit_small**              (unchanged)                        (unchanged)
+                             .866 .796 .493 .469 .394           .891 .841 .420 .609 .307
+===========================  =================================  =================================
+
+(quality / pairs / AUC GB / TSTR / DCR; TVAE as in the round before: own
+.530 / .552 and .513 / .390, external .623 / .344 and .588 / .328.) The
+residual correlation and the links move nothing beyond a seed's noise: the
+links cost the own half's full-size privacy (.533 to .522) for .001 of
+TSTR. A shorter budget buys small-table privacy with TSTR: 100 epochs
+takes the external half past TVAE's DCR (.339) and its TSTR below TVAE's
+(.575 against .588), losing a lead; 150 epochs keeps the lead (.594) and
+reaches TVAE's DCR on no new condition. ``refit_small`` is the only one
+that raises TSTR on both small conditions (own .449 to .469, external .603
+to .609) and keeps every condition where the default reached TVAE's DCR
+(own .397 to .394, against .390; external .309 to .307); adopted as
+``SMALL_TABLE_HOLDOUT`` (from ``SMALL_TABLE_MIN_ROWS`` = 50 rows, a floor
+for the held-out share, not tuned). It is what issue 10's item 2 asks of
+every table (the held-out loss sets the length), at the cost of a second,
+small fit.
+
 Usage::
 
     python benchmarks/tune_generation.py default [--family external]
@@ -991,7 +1055,7 @@ def posterior_codes(spread: float = 1.0):
 
 
 def holdout_filter(max_groups: int = 20):
-    """Patch: generated rows thinned where they are more like the training rows than unseen rows are.
+    """Patch: generated rows thinned where more like the training rows than unseen rows are.
 
     Where the estimator held rows out for early stopping (``net_.train_split``,
     from 200 rows), those rows were never trained on. The other training rows
@@ -1055,7 +1119,8 @@ def holdout_filter(max_groups: int = 20):
         while sum(len(k) for k in kept_rows) < n_samples:
             n_draw = int(np.ceil(1.2 * n_samples / self._holdout_rate))
             draw = sample(self, n_draw, rng.randint(2**31))
-            band = _privacy.bands(self._holdout_reference, -scores(self, self._privacy_embed(draw)), rng)
+            score = scores(self, self._privacy_embed(draw))
+            band = _privacy.bands(self._holdout_reference, -score, rng)
             kept_rows.append(draw[rng.uniform(size=n_draw) < self._holdout_keep[band]])
         return pd.concat(kept_rows, ignore_index=True).iloc[:n_samples]
 
@@ -1082,40 +1147,14 @@ def small_table_budget(epochs: int):
     return [(vae.VAEGenerator, "_stopping_budget", stopping_budget)]
 
 
-def refit_small_tables(fraction: float = 0.2):
-    """Patch: where no rows are held out (under 200 rows), the held-out loss still sets the length.
-
-    A first fit holds out ``fraction`` of the rows (``early_stopping=True``)
-    and stops on their loss; the model is then fitted on every row for the
-    epochs that first fit kept (its best epoch), with no stopping rule.
-    """
-    from sklearn.base import clone
-
-    fit = vae.VAEGenerator.fit
-    names = ("max_iter", "early_stopping", "n_iter_no_change")
-
-    def refit(self, X, y=None):
-        small = self.validation_fraction * len(X) < base.AUTO_MIN_VALIDATION_ROWS
-        if not (small and self.early_stopping == "auto" and self.max_iter == "auto"):
-            return fit(self, X, y)
-        probe = clone(self).set_params(early_stopping=True, validation_fraction=fraction)
-        fit(probe, X, y)
-        best = dict(probe.net_.callbacks_)["stopping"].best_epoch_ or len(probe.net_.history)
-        saved = {k: getattr(self, k) for k in names}
-        self.set_params(max_iter=int(best), early_stopping=False, n_iter_no_change=int(best))
-        try:
-            fit(self, X, y)
-        finally:
-            self.set_params(**saved)
-        return self
-
-    return [(vae.VAEGenerator, "fit", refit)]
-
-
+# measured with a patch that did what the estimator does now (adopted:
+# SMALL_TABLE_HOLDOUT); the default before it
 VARIANTS["refit_small"] = ({}, {})
+VARIANTS["no_refit_small"] = ({"SMALL_TABLE_MIN_ROWS": 10**9}, {})
 
 BUDGETS = {"small_budget100": 100, "small_budget150": 150}
-VARIANTS.update({name: ({}, {}) for name in BUDGETS})
+# (measured before the refit: with it, the first fit chooses the length)
+VARIANTS.update({name: ({"SMALL_TABLE_MIN_ROWS": 10**9}, {}) for name in BUDGETS})
 
 POSTERIORS = {"posterior_codes": 1.0, "posterior_codes2": 2.0}
 VARIANTS.update({name: ({}, {}) for name in POSTERIORS})
@@ -1127,16 +1166,6 @@ RESIDUALS = {
     "residual_corr_mean": (False, None),
 }
 VARIANTS.update({name: ({}, {}) for name in RESIDUALS})
-# the categorical columns read each other (a pairwise model beside the code;
-# CATEGORY_LINKS_MIN_ROWS), at every size or from 200 rows
-VARIANTS.update(
-    {
-        "category_links": ({"CATEGORY_LINKS_MIN_ROWS": 0}, {}),
-        "category_links200": ({"CATEGORY_LINKS_MIN_ROWS": 200}, {}),
-        "category_links_sweeps4": ({"CATEGORY_LINKS_MIN_ROWS": 0, "CATEGORY_SWEEPS": 4}, {}),
-    }
-)
-
 WRAPPERS = {"mode_specific": ModeSpecificVAE}
 VARIANTS["mode_specific"] = ({}, {})
 
@@ -1184,8 +1213,6 @@ def main(argv=None) -> None:
         patches = holdout_filter()
     if args.variant in BUDGETS:
         patches = small_table_budget(BUDGETS[args.variant])
-    if args.variant == "refit_small":
-        patches = refit_small_tables()
     if args.variant in RESIDUALS:
         patches = residual_correlation(*RESIDUALS[args.variant])
     if args.variant.startswith("weighted_stop"):

@@ -99,7 +99,7 @@ _training = """alpha : float, default=1e-4
         Hold out ``validation_fraction`` of the rows, stop when their loss
         stops improving and restore the weights of the best epoch, so the
         data decide how long to train. "auto" does so whenever at least 20
-        rows would be held out, and otherwise stops on the training loss.
+        rows would be held out, and otherwise %(small_tables)s.
         For the denoising models the held-out rows are corrupted too (with
         the same noise every epoch), so the held-out loss is the denoising
         loss they are trained for.
@@ -231,8 +231,8 @@ shared_docs = {
 def fill_docs(**defaults: str) -> Substitution:
     """Substitution with the shared fragments and per-class defaults filled in.
 
-    ``lr``, ``batch_size``, ``max_iter``, ``dropout`` and ``drops_where``
-    default to the base's values (``auto_max_iter`` has no default).
+    ``lr``, ``batch_size``, ``max_iter``, ``dropout``, ``drops_where`` and
+    ``small_tables`` default to the base's values (``auto_max_iter`` has no default).
     """
     defaults = {
         "lr": "1e-3",
@@ -240,6 +240,7 @@ def fill_docs(**defaults: str) -> Substitution:
         "max_iter": '"auto"',
         "dropout": "0.0",
         "drops_where": "on tables larger than ``max_rows_per_epoch``",
+        "small_tables": "stops on the training loss",
         **defaults,
     }
     docs = {**shared_docs, "noise": _noise} if "noise" in defaults else shared_docs

@@ -380,12 +380,6 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         In training, that network reads the numbers plus the decoder's
         gaussian noise (``sigma()``), as it reads sampled numbers in
         sampling; False: the numbers themselves.
-    category_links : sequence of (int, int)
-        The categorical blocks (start and stop in the output) that read each
-        other: each block's logits add a linear map of the other blocks'
-        one-hot values (its own block masked out, the map zero at first), so
-        p(category | z, rest of the row) is a pairwise model besides the
-        code. Empty or one block: none.
     """
 
     def __init__(
@@ -404,7 +398,6 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         category_stop: int = 0,
         category_hidden: Sequence[int] | None = None,
         reading_noise: bool = True,
-        category_links: Sequence[tuple[int, int]] = (),
     ) -> None:
         super().__init__()
         hidden = list(hidden_layer_sizes)
@@ -423,15 +416,6 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         if self.category_stop:
             inner = hidden[:1] if category_hidden is None else list(category_hidden)
             self.category_head = mlp([n_numeric, *inner, self.category_stop - n_numeric], **kw)
-        self.links_stop = 0
-        if len(category_links) > 1:
-            self.links_stop = max(stop for _, stop in category_links)
-            width = self.links_stop - n_numeric
-            mask = torch.ones(width, width)
-            for start, stop in category_links:
-                mask[start - n_numeric : stop - n_numeric, start - n_numeric : stop - n_numeric] = 0
-            self.register_buffer("category_link_mask", mask)
-            self.category_link_weight = nn.Parameter(torch.zeros(width, width))
 
     def read_numbers(self, raw: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """The decoder's output, its categorical logits plus what the numbers say of them.
@@ -442,20 +426,14 @@ class VariationalAutoencoder(GaussianCode, nn.Module):
         In training ``x`` is the row itself (its numbers read with the
         decoder's noise, ``reading_noise``); in sampling, the sampled numbers.
         """
-        k = self.n_numeric
-        if self.category_head is not None:
-            stop = self.category_stop
-            numbers = x[..., :k]
-            if self.training and self.reading_noise:
-                numbers = numbers + self.randn_like(numbers) * self.sigma().detach()
-            logits = raw[..., k:stop] + self.category_head(numbers)
-            raw = torch.cat([raw[..., :k], logits, raw[..., stop:]], dim=-1)
-        if self.links_stop:
-            stop = self.links_stop
-            weight = self.category_link_weight * self.category_link_mask
-            logits = raw[..., k:stop] + x[..., k:stop] @ weight.T
-            raw = torch.cat([raw[..., :k], logits, raw[..., stop:]], dim=-1)
-        return raw
+        if self.category_head is None:
+            return raw
+        k, stop = self.n_numeric, self.category_stop
+        numbers = x[..., :k]
+        if self.training and self.reading_noise:
+            numbers = numbers + self.randn_like(numbers) * self.sigma().detach()
+        logits = raw[..., k:stop] + self.category_head(numbers)
+        return torch.cat([raw[..., :k], logits, raw[..., stop:]], dim=-1)
 
     def _one_hot(self, y, like: torch.Tensor) -> torch.Tensor:
         if y is None:  # unknown class

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.special import logsumexp
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import _num_samples, check_array, check_is_fitted, column_or_1d
 
 from . import _privacy
-from ._base import BaseAutoencoder, validate_numeric
+from ._base import AUTO_MIN_VALIDATION_ROWS, BaseAutoencoder, _overriding, validate_numeric
 from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import to_table
 from ._docstrings import fill_docs
@@ -71,17 +71,20 @@ READ_NUMBERS_HIDDEN = None
 #: reads sampled numbers (``VariationalAutoencoder(reading_noise=...)``).
 READ_NUMBERS_NOISE = True
 
+#: Where ``early_stopping="auto"`` holds no rows out (fewer than 20 would be),
+#: a first fit holds out this share of the rows to choose the number of
+#: epochs, and the model is then fitted on every row for that many (chosen on
+#: both tuning halves cut to 170 rows: ``benchmarks/tune_generation.py
+#: refit_small``).
+SMALL_TABLE_HOLDOUT = 0.2
+
+#: ... from this many rows (a floor for the held-out share, not tuned).
+SMALL_TABLE_MIN_ROWS = 50
+
 #: Steps of a pseudo-Gibbs chain a drawn code takes before it is decoded: the
 #: rows it decodes to are encoded again and a code drawn from their posterior
 #: (0: decode the drawn code itself).
 GIBBS_STEPS = 0
-
-#: The categorical columns read each other (``VariationalAutoencoder(
-#: category_links=...)``), from this many training rows (None: never).
-CATEGORY_LINKS_MIN_ROWS = None
-
-#: Sweeps of drawing each linked category in turn, given the rest of the row.
-CATEGORY_SWEEPS = 2
 
 
 def _off_spike(column: np.ndarray, choices: list, block: int | None) -> np.ndarray:
@@ -113,6 +116,13 @@ def _code_gaussian(mean: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np
     batch_size="500",
     lr="2e-3",
     drops_where="on every table (where a plateau always drops the learning rate first)",
+    small_tables=(
+        '(from 50 rows, with ``max_iter`` "auto") lets held-out rows choose '
+        "the length all the same: a first fit holds out a fifth of the rows and "
+        "stops on their loss, and the model is then fitted on every row for "
+        "that fit's best number of epochs (``n_iter_``); under 50 rows it stops "
+        "on the training loss"
+    ),
 )
 class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
     """Variational autoencoder for mixed-type tables: embed, score and sample.
@@ -577,15 +587,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             category_stop=self._category_stop(),
             category_hidden=READ_NUMBERS_HIDDEN,
             reading_noise=READ_NUMBERS_NOISE,
-            category_links=self._category_links(),
         )
-
-    def _category_links(self) -> list[tuple[int, int]]:
-        """The categorical blocks that read each other (empty: none do)."""
-        rows = getattr(self.scaler_, "n_samples_seen_", 0)
-        if CATEGORY_LINKS_MIN_ROWS is None or rows < CATEGORY_LINKS_MIN_ROWS:
-            return []
-        return [(start, stop) for _, ind, start, stop in self.scaler_.blocks_ if ind is False]
 
     def _category_stop(self) -> int:
         """End of the categorical logits that read the numbers (0: none do).
@@ -633,7 +635,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self : object
             The fitted estimator.
         """
-        frame = self._fit(X, y)
+        frame = self._train(X, y)
         X_enc = self._scale(frame)
         self.class_latent_mean_ = self.class_latent_chol_ = None
         self.latent_mean_ = self.latent_chol_ = None
@@ -649,6 +651,37 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         if self.privacy_filter:
             self._fit_privacy(frame)
         return self
+
+    def _train(self, X, y):
+        """Train the network (``_fit``); on a small table, for a length held-out rows chose.
+
+        See ``early_stopping``: where "auto" holds no rows out, a first fit
+        with :data:`SMALL_TABLE_HOLDOUT` of the rows held out gives its best
+        epoch, and the model is trained on every row for that many epochs.
+        """
+        try:
+            n = _num_samples(X)
+        except TypeError:  # not a table: _fit says so
+            n = 0
+        small = (
+            SMALL_TABLE_MIN_ROWS <= n
+            and self.validation_fraction * n < AUTO_MIN_VALIDATION_ROWS
+            and self.early_stopping == "auto"
+            and self.max_iter == "auto"
+            and not (self.warm_start and hasattr(self, "net_"))
+        )
+        if not small:
+            return self._fit(X, y)
+        probe = clone(self).set_params(early_stopping=True, validation_fraction=SMALL_TABLE_HOLDOUT)
+        probe._fit(X, y)
+        stopper = dict(probe.net_.callbacks_)["stopping"]
+        epochs = int(stopper.best_epoch_ or len(probe.net_.history))
+        with _overriding(
+            (self, "max_iter", epochs),
+            (self, "early_stopping", False),
+            (self, "n_iter_no_change", epochs),
+        ):
+            return self._fit(X, y)
 
     def _fit_privacy(self, frame: pd.DataFrame) -> None:
         """Reference distances and per-band keep rates of the filter (see ``privacy_filter``)."""
@@ -749,9 +782,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
                 self.marginal_quantiles_ = [
                     pruned_knots(generated[:, j], observed[:, j]) for j in range(n_numeric)
                 ]
-            if self._reads_numbers():  # they read the calibrated numbers
-                read = self._calibrated(numeric) if n_numeric else numeric
-                choices = self._choose(read, raw + offsets, rng)
+            if n_numeric and self._reads_numbers():  # they read the calibrated numbers
+                choices = self._choose(self._calibrated(numeric), raw + offsets, rng)
             for chosen, (_, _, start, stop) in zip(choices, self.scaler_.blocks_, strict=True):
                 generated = np.bincount(chosen, minlength=stop - start) / len(chosen)
                 observed = X_enc[:, start:stop].mean(axis=0)
@@ -775,18 +807,18 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     def _blocks_from_raw(self, raw: np.ndarray, rng=None) -> list[np.ndarray]:
         """Chosen index per block: argmax, or a draw from the softmax with ``rng``."""
-        return [self._draw(raw[:, start:stop], rng) for _, _, start, stop in self.scaler_.blocks_]
-
-    @staticmethod
-    def _draw(logits: np.ndarray, rng=None) -> np.ndarray:
-        """A block's chosen index per row: argmax, or a draw from the softmax with ``rng``."""
-        if rng is None or CATEGORY_TEMPERATURE == 0:
-            return logits.argmax(axis=1)
-        logits = logits / CATEGORY_TEMPERATURE
-        probs = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
-        cdf = np.cumsum(probs, axis=1)
-        u = rng.uniform(size=(len(logits), 1)) * cdf[:, -1:]
-        return np.minimum((cdf < u).sum(axis=1), logits.shape[1] - 1)
+        choices = []
+        for _, _, start, stop in self.scaler_.blocks_:
+            logits = raw[:, start:stop]
+            if rng is None or CATEGORY_TEMPERATURE == 0:
+                choices.append(logits.argmax(axis=1))
+                continue
+            logits = logits / CATEGORY_TEMPERATURE
+            probs = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+            cdf = np.cumsum(probs, axis=1)
+            u = rng.uniform(size=(len(raw), 1)) * cdf[:, -1:]
+            choices.append(np.minimum((cdf < u).sum(axis=1), stop - start - 1))
+        return choices
 
     def _decoder_outputs(self, Z: np.ndarray, y_codes=None, rng=None):
         """Normal-space numerics (sampled with ``rng``, else means) and raw output."""
@@ -813,11 +845,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         )
 
     def _reads_numbers(self) -> bool:
-        module = self.net_.module_
-        return (
-            getattr(module, "category_head", None) is not None
-            or getattr(module, "links_stop", 0) > 0
-        )
+        return getattr(self.net_.module_, "category_head", None) is not None
 
     def _choose(self, numeric, raw, rng) -> list[np.ndarray]:
         """Chosen index per block; categories that read the numbers read ``numeric``.
@@ -836,25 +864,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             np.hstack([raw, rows]),
         )
         again = self._blocks_from_raw(read, rng)
-        choices = [
+        return [
             new if indicator is False else old
             for (_, indicator, _, _), old, new in zip(
                 self.scaler_.blocks_, choices, again, strict=True
             )
         ]
-        if not getattr(self.net_.module_, "links_stop", 0):
-            return choices
-        linked = [i for i, (_, ind, _, _) in enumerate(self.scaler_.blocks_) if ind is False]
-        for _ in range(CATEGORY_SWEEPS):  # each category drawn in turn given the rest
-            for i in linked:
-                rows = np.nan_to_num(self.scaler_.encoded(numeric, choices))
-                read = self._infer(
-                    lambda mod, x, m, y: mod.read_numbers(x[:, :width], x[:, width:]),
-                    np.hstack([raw, rows]),
-                )
-                _, _, start, stop = self.scaler_.blocks_[i]
-                choices[i] = self._draw(read[:, start:stop], rng)
-        return choices
 
     def _decode_codes(self, Z: np.ndarray, y_codes=None, rng=None, calibrate=False):
         numeric, raw = self._decoder_outputs(Z, y_codes, rng)

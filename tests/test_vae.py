@@ -640,3 +640,39 @@ def test_filtered_sampling_draws_in_bounded_rounds_when_few_rows_are_kept(rng, m
     rows = vae.sample(100, random_state=0)
     assert len(rows) == 100 and not rows.isna().any().any()
     assert max(sizes) <= 5000 and len(sizes) > 1
+
+
+@pytest.mark.parametrize(
+    "n, params, probes",
+    [
+        (120, {}, True),  # too few rows to hold 20 out: a first fit chooses the length
+        (49, {}, False),  # under 50 rows: the training loss decides
+        (200, {}, False),  # 20 rows held out: early stopping itself
+        (120, {"max_iter": 30}, False),  # a budget given
+        (120, {"early_stopping": False}, False),
+    ],
+)
+def test_small_tables_train_for_a_length_held_out_rows_chose(n, params, probes, rng, monkeypatch):
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    X["g"] = np.where(X["a"] + rng.normal(size=n) > 0, "x", "y")
+    fits = []
+    train = VAEGenerator._fit
+
+    def counted(self, *args, **kwargs):
+        fits.append((self.early_stopping, self.validation_fraction, self.max_iter))
+        return train(self, *args, **kwargs)
+
+    monkeypatch.setattr(VAEGenerator, "_fit", counted)
+    small = {"hidden_layer_sizes": (16,), "random_state": 0, "kl_warmup": 5, **params}
+    vae = VAEGenerator(**small).fit(X)
+    recorded = list(fits)
+    assert len(recorded) == (2 if probes else 1)
+    assert vae.get_params()["max_iter"] == small.get("max_iter", "auto")  # params untouched
+    if not probes:
+        return
+    # the first fit holds a fifth out; the model is trained on every row for its best epochs
+    probe = VAEGenerator(**small, early_stopping=True, validation_fraction=0.2).fit(X)
+    best = dict(probe.net_.callbacks_)["stopping"].best_epoch_
+    assert recorded == [(True, 0.2, "auto"), (False, 0.1, best)]
+    assert vae.n_iter_ == best < len(probe.net_.history)
+    assert vae.validation_scores_ is None and not vae._early_stopping

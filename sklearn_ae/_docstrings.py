@@ -99,7 +99,7 @@ _training = """alpha : float, default=1e-4
         Hold out ``validation_fraction`` of the rows, stop when their loss
         stops improving and restore the weights of the best epoch, so the
         data decide how long to train. "auto" does so whenever at least 20
-        rows would be held out, and otherwise %(small_tables)s.
+        rows would be held out, and otherwise%(small_tables)s.
         For the denoising models the held-out rows are corrupted too (with
         the same noise every epoch), so the held-out loss is the denoising
         loss they are trained for.
@@ -240,7 +240,7 @@ def fill_docs(**defaults: str) -> Substitution:
         "max_iter": '"auto"',
         "dropout": "0.0",
         "drops_where": "on tables larger than ``max_rows_per_epoch``",
-        "small_tables": "stops on the training loss",
+        "small_tables": " stops on the training loss",  # (after "otherwise")
         **defaults,
     }
     docs = {**shared_docs, "noise": _noise} if "noise" in defaults else shared_docs

@@ -117,11 +117,11 @@ def _code_gaussian(mean: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np
     lr="2e-3",
     drops_where="on every table (where a plateau always drops the learning rate first)",
     small_tables=(
-        '(from 50 rows, with ``max_iter`` "auto") lets held-out rows choose '
-        "the length all the same: a first fit holds out a fifth of the rows and "
-        "stops on their loss, and the model is then fitted on every row for "
-        "that fit's best number of epochs (``n_iter_``); under 50 rows it stops "
-        "on the training loss"
+        '\n        (from 50 rows, with ``max_iter`` "auto") still lets held-out rows\n'
+        "        choose the length: a first fit holds out a fifth of the rows and\n"
+        "        stops on their loss, and the model is then fitted on every row for\n"
+        "        that fit's best number of epochs (``n_iter_``); under 50 rows it\n"
+        "        stops on the training loss"
     ),
 )
 class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):

@@ -976,7 +976,7 @@ class ModeSpecificVAE(OurVAE):
 
 
 #: variants fitted through CTGAN's mode-specific normalization
-def residual_correlation(posterior_sample: bool, shrink: float | None = None):
+def residual_correlation(posterior_sample: bool):
     """Patch: numbers sampled with the decoder's noise correlated as the training residuals.
 
     The decoder's gaussian is diagonal: given the code, the numeric columns
@@ -986,8 +986,7 @@ def residual_correlation(posterior_sample: bool, shrink: float | None = None):
     posterior (``posterior_sample``) or taken at its mean, decoded, and the
     residual ``(x - mean) / sigma`` of its observed numbers kept (a missing
     entry reads 0); the noise is drawn with their correlation, Ledoit-Wolf
-    shrunk (or by ``shrink`` towards the identity), so each column's noise
-    keeps its scale.
+    shrunk, so each column's noise keeps its scale.
     """
     from sklearn.covariance import LedoitWolf
 
@@ -1008,14 +1007,9 @@ def residual_correlation(posterior_sample: bool, shrink: float | None = None):
             fitted, _ = decoder_outputs(self, z)
             sigma = self.net_.module_.sigma().detach().cpu().numpy()
             residual = np.nan_to_num((X_enc[:, :n] - fitted) / sigma)
-            if shrink is None:
-                cov = LedoitWolf().fit(residual).covariance_
-            else:
-                cov = np.cov(residual, rowvar=False)
+            cov = LedoitWolf().fit(residual).covariance_
             std = np.sqrt(np.diag(cov))
             corr = cov / np.outer(std, std)
-            if shrink is not None:
-                corr = (1 - shrink) * corr + shrink * np.eye(n)
             self._noise_chol = np.linalg.cholesky(corr + 1e-9 * np.eye(n))
         fit_marginals(self, X_enc)
 
@@ -1034,13 +1028,13 @@ def residual_correlation(posterior_sample: bool, shrink: float | None = None):
     ]
 
 
-def posterior_codes(spread: float = 1.0):
+def posterior_codes():
     """Patch: codes drawn from the training rows' own posteriors (the aggregate posterior itself).
 
     ``latent_prior="aggregate"`` draws from one gaussian fitted to the
     mixture of the training rows' posteriors q(z | x_i); here a training row
-    is picked at random and its code drawn from q(z | x_i), with the
-    posterior's scale times ``spread``: codes where the decoder was trained.
+    is picked at random and its code drawn from q(z | x_i): codes where the
+    decoder was trained.
     """
     fit_latents = vae.VAEGenerator._fit_latents
     draw_latent = vae.VAEGenerator._draw_latent
@@ -1056,7 +1050,7 @@ def posterior_codes(spread: float = 1.0):
         mean, std = self._posteriors
         rows = rng.randint(len(mean), size=n_samples)
         eps = rng.standard_normal((n_samples, mean.shape[1]))
-        return mean[rows] + spread * std[rows] * eps
+        return mean[rows] + std[rows] * eps
 
     return [
         (vae.VAEGenerator, "_fit_latents", fit),
@@ -1101,12 +1095,10 @@ def holdout_filter(max_groups: int = 20):
         if not isinstance(split, HoldoutSplit) or self.privacy_range_ is None:
             return
         n = len(frame)
-        n_valid = min(max(1, round(split.fraction * n)), n - 1)
-        if split.max_rows is not None:
-            n_valid = min(n_valid, max(1, split.max_rows))
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(split.seed)).numpy()
+        trained, held_out = (rows.numpy() for rows in split.indices(n))
+        n_valid = len(held_out)
         rows = self._privacy_embed(frame)
-        held, rest = rows[order[:n_valid]], rows[order[n_valid:]]
+        held, rest = rows[held_out], rows[trained]
         rng = np.random.RandomState(0)
         rest = rest[rng.permutation(len(rest))]
         n_groups = min(max_groups, len(rest) // n_valid)
@@ -1166,15 +1158,11 @@ BUDGETS = {"small_budget100": 100, "small_budget150": 150}
 # (measured before the refit: with it, the first fit chooses the length)
 VARIANTS.update({name: ({"SMALL_TABLE_MIN_ROWS": 10**9}, {}) for name in BUDGETS})
 
-POSTERIORS = {"posterior_codes": 1.0, "posterior_codes2": 2.0}
-VARIANTS.update({name: ({}, {}) for name in POSTERIORS})
+VARIANTS["posterior_codes"] = ({}, {})
 VARIANTS["holdout_filter"] = ({}, {})
 
-#: residual correlation variants: (posterior sample, shrinkage or Ledoit-Wolf)
-RESIDUALS = {
-    "residual_corr": (True, None),
-    "residual_corr_mean": (False, None),
-}
+#: residual correlation variants: codes drawn from the posterior, or its mean
+RESIDUALS = {"residual_corr": True, "residual_corr_mean": False}
 VARIANTS.update({name: ({}, {}) for name in RESIDUALS})
 WRAPPERS = {"mode_specific": ModeSpecificVAE}
 VARIANTS["mode_specific"] = ({}, {})
@@ -1217,14 +1205,14 @@ def main(argv=None) -> None:
         patches = sampling_noise(NOISES[args.variant])
     if args.variant in FILTERS:
         patches = distance_filter(*FILTERS[args.variant])
-    if args.variant in POSTERIORS:
-        patches = posterior_codes(POSTERIORS[args.variant])
+    if args.variant == "posterior_codes":
+        patches = posterior_codes()
     if args.variant == "holdout_filter":
         patches = holdout_filter()
     if args.variant in BUDGETS:
         patches = small_table_budget(BUDGETS[args.variant])
     if args.variant in RESIDUALS:
-        patches = residual_correlation(*RESIDUALS[args.variant])
+        patches = residual_correlation(RESIDUALS[args.variant])
     if args.variant.startswith("weighted_stop"):
         patches = weighted_stop()
     if args.variant == "holdout20":

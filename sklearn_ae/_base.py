@@ -531,8 +531,7 @@ class BaseAutoencoder(BaseEstimator):
         ``incremental`` (``partial_fit``) continues a fitted network for one
         epoch over X, with no held-out rows, updating the scaling statistics.
         """
-        fitted = hasattr(self, "net_") and hasattr(self, "n_features_in_")
-        warm = (self.warm_start or incremental) and fitted
+        warm = self._continues(incremental)
         if warm:
             # validate against the fitted state without changing it, so a
             # rejected refit leaves the fitted estimator usable
@@ -711,6 +710,20 @@ class BaseAutoencoder(BaseEstimator):
                 )
         return params
 
+    def _continues(self, incremental: bool = False) -> bool:
+        """Whether a fit continues the fitted network (``warm_start`` or ``partial_fit``)."""
+        fitted = hasattr(self, "net_") and hasattr(self, "n_features_in_")
+        return (self.warm_start or incremental) and fitted
+
+    def _best_epoch(self) -> int:
+        """The epoch (1-based) whose weights early stopping kept, else the last.
+
+        The kept weights are those of the last epoch that improved the
+        held-out loss by more than tol (skorch's ``best_epoch_``).
+        """
+        stopper = dict(self.net_.callbacks_)["stopping"]
+        return stopper.best_epoch_ or len(self.net_.history)
+
     def _record_history(self, warn: bool = True) -> None:
         history = self.net_.history
         self.n_iter_ = len(history)
@@ -721,10 +734,7 @@ class BaseAutoencoder(BaseEstimator):
             self.validation_scores_ = [
                 -float(r["valid_loss"]) for r in history if "valid_loss" in r
             ]
-            # the restored weights are those of the last epoch that improved the
-            # held-out loss by more than tol (skorch's best_epoch_, 1-based)
-            best = stopper.best_epoch_ if stopper.best_epoch_ else len(history)
-            self.best_loss_ = self.loss_curve_[best - 1]
+            self.best_loss_ = self.loss_curve_[self._best_epoch() - 1]
         else:
             self.validation_scores_ = None
             self.best_loss_ = float(np.min(self.loss_curve_))

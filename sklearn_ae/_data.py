@@ -291,14 +291,17 @@ class HoldoutSplit:
         self.seed = seed
         self.max_rows = max_rows
 
-    def __call__(self, dataset: TensorTable, y=None, **fit_params):
-        n = len(dataset)
+    def indices(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Training and held-out row indices of a table of ``n`` rows."""
         n_valid = min(max(1, round(self.fraction * n)), n - 1)
         if self.max_rows is not None:
             n_valid = min(n_valid, max(1, self.max_rows))
         order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))
-        order = order.to(dataset.device)
-        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+        return order[n_valid:], order[:n_valid]
+
+    def __call__(self, dataset: TensorTable, y=None, **fit_params):
+        train, valid = (rows.to(dataset.device) for rows in self.indices(len(dataset)))
+        return dataset.subset(train), dataset.subset(valid)
 
 
 def to_table(

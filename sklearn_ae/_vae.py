@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted, column_or_1d
 
 from . import _privacy
-from ._base import AUTO_MIN_VALIDATION_ROWS, BaseAutoencoder, _overriding, validate_numeric
+from ._base import BaseAutoencoder, _overriding, validate_numeric
 from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._data import to_table
 from ._docstrings import fill_docs
@@ -665,17 +665,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             n = 0
         small = (
             SMALL_TABLE_MIN_ROWS <= n
-            and self.validation_fraction * n < AUTO_MIN_VALIDATION_ROWS
             and self.early_stopping == "auto"
+            and not self._resolve_early_stopping(n)  # "auto" would hold no rows out
             and self.max_iter == "auto"
-            and not (self.warm_start and hasattr(self, "net_"))
+            and not self._continues()
         )
         if not small:
             return self._fit(X, y)
         probe = clone(self).set_params(early_stopping=True, validation_fraction=SMALL_TABLE_HOLDOUT)
         probe._fit(X, y)
-        stopper = dict(probe.net_.callbacks_)["stopping"]
-        epochs = int(stopper.best_epoch_ or len(probe.net_.history))
+        epochs = int(probe._best_epoch())
         with _overriding(
             (self, "max_iter", epochs),
             (self, "early_stopping", False),

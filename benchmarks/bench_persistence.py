@@ -46,6 +46,8 @@ def table_bytes(estimator) -> int:
         tables += [generated, observed]
     if estimator.privacy_rows_ is not None:
         tables += [estimator.privacy_rows_, estimator.privacy_distances_]
+    if getattr(estimator, "privacy_spacing_", None) is not None:
+        tables.append(estimator.privacy_spacing_)
     return sum(t.nbytes for t in tables)
 
 

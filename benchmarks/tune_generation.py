@@ -568,6 +568,7 @@ import splits  # noqa: E402
 from bench_generation import OurVAE, evaluate, load_tables, split  # noqa: E402
 
 import sklearn_ae._base as base  # noqa: E402
+import sklearn_ae._privacy as privacy  # noqa: E402
 import sklearn_ae._tabular as tabular  # noqa: E402
 import sklearn_ae._vae as vae  # noqa: E402
 from sklearn_ae._base import _overriding  # noqa: E402
@@ -1188,7 +1189,7 @@ def filter_rule(cut: int, local: bool):
 
     keep_probabilities = _privacy.keep_probabilities
 
-    def cut_keep(band):
+    def cut_keep(band, cut_small=0):  # the patch's cut, not the estimator's
         share = np.bincount(band, minlength=_privacy.BANDS) / len(band)
         rest = share.copy()
         rest[:cut] = 0.0
@@ -1253,7 +1254,11 @@ FILTER_RULES = {
     "local_filter": (0, True),
     "local_cut2": (2, True),
 }
-VARIANTS.update({name: ({}, {}) for name in FILTER_RULES})
+# (the patches replace the rule adopted after them for small tables)
+VARIANTS.update({name: ({"_privacy.SMALL_TABLE_ROWS": 0}, {}) for name in FILTER_RULES})
+# ``local_cut2`` was adopted for tables under 200 rows
+# (``_privacy.SMALL_TABLE_ROWS``, ``SMALL_TABLE_CUT``); the rule before
+VARIANTS["no_small_local"] = ({"_privacy.SMALL_TABLE_ROWS": 0}, {})
 
 METRICS = ["quality", "shapes", "pairs", "auc_gb", "tstr", "dcr"]
 
@@ -1307,7 +1312,12 @@ def main(argv=None) -> None:
         patches = weighted_stop()
     if args.variant == "holdout20":
         patches = holdout_at_least(20)
-    modules = {"_tabular": tabular, "_base": base, "VAEGenerator": vae.VAEGenerator}
+    modules = {
+        "_tabular": tabular,
+        "_base": base,
+        "_privacy": privacy,
+        "VAEGenerator": vae.VAEGenerator,
+    }
     settings = [
         (modules[k.split(".")[0]], k.split(".")[1], v) if "." in k else (vae, k, v)
         for k, v in constants.items()

@@ -217,11 +217,17 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         pilot draw; at most 9 in 10 drawn rows are dropped). Where the
         model's rows are not nearer to training rows than real ones, nothing
         is dropped; else each drawn row costs a nearest-neighbour search
-        (``sample`` of 50,000 rows about 30x slower). The fitted model then
-        keeps up to 5,000 training rows (``privacy_rows_``) to measure
-        distances in :meth:`sample`: fit with False for a model that must
-        not carry training rows. Not a formal privacy guarantee (such as
-        differential privacy).
+        (``sample`` of 50,000 rows about 30x slower). On a table of fewer
+        than 200 rows, which the model learns most closely, a generated row
+        is held to its nearest training row's own spacing (the distance
+        over that row's distance to its nearest other training row, against
+        the same ratio among training rows), and every generated row whose
+        ratio is below the lowest fifth of theirs is dropped. The fitted
+        model keeps up to 5,000
+        training rows (``privacy_rows_``) to measure distances in
+        :meth:`sample`: fit with False for a model that must not carry
+        training rows. Not a formal privacy guarantee (such as differential
+        privacy).
 
     spike_share : float in [0, 1], default=0.0
         Where a numeric column (three or more values) has its smallest or
@@ -309,7 +315,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     privacy_distances_ : ndarray of shape (n_reference,) or None
         Each reference row's distance to its nearest other one, sorted: the
-        distances unseen real rows are held to.
+        distances unseen real rows are held to. On a table of fewer than 200
+        rows, ratios instead: a row's distance to its nearest other row over
+        that row's own ``privacy_spacing_`` (without the first row).
+
+    privacy_spacing_ : ndarray of shape (n_reference,) or None
+        On a table of fewer than 200 rows, each reference row's distance to
+        its nearest other one (unsorted): a generated row's distance to its
+        nearest training row is divided by that row's spacing. Else None.
 
     privacy_keep_ : ndarray of shape (10,) or None
         Probability that :meth:`sample` keeps a generated row, per band of
@@ -646,7 +659,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.marginal_quantiles_ = self.category_offsets_ = None
         if self.calibrate_marginals:
             self._fit_marginals(X_enc)
-        self.privacy_rows_ = self.privacy_distances_ = None
+        self.privacy_rows_ = self.privacy_distances_ = self.privacy_spacing_ = None
         self.privacy_keep_ = self.privacy_range_ = self._privacy_rate = None
         if self.privacy_filter:
             self._fit_privacy(frame)
@@ -684,24 +697,36 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
 
     def _fit_privacy(self, frame: pd.DataFrame) -> None:
         """Reference distances and per-band keep rates of the filter (see ``privacy_filter``)."""
+        small = len(frame) < _privacy.SMALL_TABLE_ROWS
         frame = frame.iloc[self._kept_rows(len(frame), _privacy.MAX_ROWS)]
         if len(frame) < 2:
             return  # no distance between training rows to hold generated ones to
         self.privacy_range_ = np.vstack(_privacy.numeric_range(self.scaler_, frame))
         self.privacy_rows_ = self._privacy_embed(frame)
-        self.privacy_distances_ = _privacy.reference_distances(self.privacy_rows_)
+        if small and len(frame) >= 3:  # a row, its neighbour and the neighbour's
+            self.privacy_spacing_, self.privacy_distances_ = _privacy.local_reference(
+                self.privacy_rows_
+            )
+        else:
+            self.privacy_distances_ = _privacy.reference_distances(self.privacy_rows_)
         n_pilot = max(_privacy.PILOT_DRAWS, 2 * len(frame))
         rng = np.random.RandomState(0)
         pilot = self._draw_rows(n_pilot, self._sample_classes(n_pilot, None, rng), rng)
         band = self._privacy_bands(pilot, np.random.RandomState(0))
-        self.privacy_keep_, self._privacy_rate = _privacy.keep_probabilities(band)
+        cut = 0 if self.privacy_spacing_ is None else _privacy.SMALL_TABLE_CUT
+        self.privacy_keep_, self._privacy_rate = _privacy.keep_probabilities(band, cut)
 
     def _privacy_embed(self, frame: pd.DataFrame) -> np.ndarray:
         offset, scale = self.privacy_range_
         return _privacy.embed(self.scaler_, frame, offset, scale)
 
     def _privacy_bands(self, frame: pd.DataFrame, rng) -> np.ndarray:
-        distances = _privacy.nearest(self.privacy_rows_, self._privacy_embed(frame))
+        queries = self._privacy_embed(frame)
+        spacing = getattr(self, "privacy_spacing_", None)  # None in models saved before it
+        if spacing is None:
+            distances = _privacy.nearest(self.privacy_rows_, queries)
+        else:
+            distances = _privacy.local_ratio(self.privacy_rows_, spacing, queries)
         return _privacy.bands(self.privacy_distances_, distances, rng)
 
     def _fit_latents(self, X_enc, codes) -> None:

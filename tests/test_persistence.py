@@ -230,7 +230,9 @@ def weight_bytes(estimator) -> int:
 
 def privacy_bytes(vae) -> int:
     """VAEGenerator's kept training rows and their distances (``privacy_filter``)."""
-    return vae.privacy_rows_.nbytes + vae.privacy_distances_.nbytes
+    spacing = vae.privacy_spacing_
+    extra = 0 if spacing is None else spacing.nbytes
+    return vae.privacy_rows_.nbytes + vae.privacy_distances_.nbytes + extra
 
 
 @pytest.mark.parametrize(

@@ -602,6 +602,58 @@ def test_band_keep_rates_cap_each_closer_band_among_the_rows_kept():
     assert np.isclose(rate, _privacy.MIN_KEPT) and np.isclose(keep[0], _privacy.MIN_KEPT)
 
 
+def test_a_cut_drops_the_closest_bands_whole_and_caps_the_rest():
+    share = np.array([0.3, 0.2, 0.1, 0.05, 0.05, 0.1, 0.1, 0.05, 0.03, 0.02])
+    band = np.repeat(np.arange(10), (share * 10_000).astype(int))
+    keep, rate = _privacy.keep_probabilities(band, cut=1)
+    kept = share * keep / rate
+    assert keep[0] == 0 and np.isclose(rate, np.sum(share * keep))
+    # among the rows left, band 1 (20% of the draws) is capped at a tenth
+    assert np.isclose(kept[1], 0.1) and (kept[1:5] <= 0.1 + 1e-9).all()
+    assert (keep[5:] == 1).all()
+    # the cap alone keeps some of the closest band
+    assert _privacy.keep_probabilities(band)[0][0] > 0
+    # where the cut would keep under a tenth of the draws, the cap alone rules
+    nearly_all_close = np.r_[np.zeros(950, dtype=int), np.arange(50) % 10]
+    np.testing.assert_array_equal(
+        _privacy.keep_probabilities(nearly_all_close, cut=1)[0],
+        _privacy.keep_probabilities(nearly_all_close)[0],
+    )
+
+
+def test_small_tables_hold_rows_to_their_nearest_training_rows_spacing(rng, monkeypatch):
+    X, vae = _memorizing(rng)  # 60 rows: under _privacy.SMALL_TABLE_ROWS
+    assert vae.privacy_spacing_.shape == (60,)
+    # the closest fifth of ratios is dropped whole, the rest capped
+    assert (vae.privacy_keep_[:2] == 0).all()
+    assert (_band_shares(vae, vae.sample(2000, random_state=1))[:2] == 0).all()
+    # a copy of a training row sits at ratio 0, a row halfway to its
+    # nearest neighbour at about 0.5
+    rows = vae._privacy_embed(X)
+    spacing = vae.privacy_spacing_
+    np.testing.assert_allclose(_privacy.local_ratio(rows, spacing, rows), 0, atol=1e-6)
+    nearest_other = _privacy.nearest(rows, rows, k=2)
+    np.testing.assert_allclose(nearest_other, spacing)
+    # from SMALL_TABLE_ROWS rows on, distances against every row's: the
+    # closest band is capped, not dropped
+    monkeypatch.setattr(_privacy, "SMALL_TABLE_ROWS", 60)
+    larger = clone(vae).fit(X)
+    assert larger.privacy_spacing_ is None
+    assert 0 < larger.privacy_keep_[0] < 1
+    assert _band_shares(larger, larger.sample(2000, random_state=1))[0] > 0.02
+
+
+def test_unseen_rows_fall_evenly_into_a_small_tables_ratio_bands(rng):
+    # the training rows' own ratios (a row, its neighbour, the neighbour's
+    # neighbour) stand for an unseen row's ratio to its nearest training row
+    X = pd.DataFrame(rng.normal(size=(150, 4)), columns=list("abcd"))
+    vae = VAEGenerator(**{**FAST, "max_iter": 5}).fit(X)
+    unseen = pd.DataFrame(rng.normal(size=(20_000, 4)), columns=list("abcd"))
+    shares = _band_shares(vae, unseen)  # bands of 15 reference ratios each
+    np.testing.assert_allclose(shares, 0.1, atol=0.06)
+    assert abs(shares[:2].sum() - 0.2) < 0.05
+
+
 def test_two_training_rows_still_sample():
     # every drawn row lies nearer to one of them than they lie to each other
     vae = VAEGenerator(**{**FAST, "max_iter": 5}).fit(np.array([[1.0, 2.0], [3.0, 4.0]]))

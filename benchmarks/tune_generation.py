@@ -545,6 +545,20 @@ early stopping, as unseen rows would not (``holdout_filter``: 0.934 / 0.891
 rows of the benchmark's own split, so rows drawn toward them count as
 close to the training rows there). Neither was adopted.
 
+Small tables' privacy, each row held to its neighbours (the same four
+conditions and seeds): the privacy filter stricter, with the closest one or
+two bands dropped whole (``filter_cut1``, ``filter_cut2``), or with a drawn
+row's distance to its nearest training row divided by that row's distance
+to its own nearest other training row (bands of the same ratio among the
+training rows), capped (``local_filter``) or with the two closest bands
+dropped whole (``local_cut2``). At full size each variant that bought
+privacy cost the own half's TSTR lead over TVAE; at 170 rows ``local_cut2``
+took the external half past TVAE's DCR (.307 to .350, TVAE .328) and the
+own half further (.394 to .439), with TSTR up (.609 to .614, .469 to .478)
+and quality and pairs within .003. Adopted for tables under 200 rows
+(``_privacy.SMALL_TABLE_ROWS``); ``no_small_local`` is the rule before.
+``docs/benchmarks.rst`` has the table.
+
 Usage::
 
     python benchmarks/tune_generation.py default [--family external]

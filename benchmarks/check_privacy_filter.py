@@ -45,7 +45,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import splits  # noqa: E402
 from bench_generation import dcr, load_tables, split, utility  # noqa: E402
 
-from sklearn_ae import VAEGenerator  # noqa: E402
+from sklearn_ae import VAEGenerator, _privacy  # noqa: E402
+from sklearn_ae._base import _overriding  # noqa: E402
 
 
 def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.ndarray:
@@ -108,18 +109,47 @@ def fits(tables, seeds, n_rows):
             yield name, seed, train, test, (target, task), model
 
 
+def _filters(model, train):
+    """The fitted model's filter settings: its own, none, and (on a table under
+    ``_privacy.SMALL_TABLE_ROWS`` rows) the global rule, refitted on the same model."""
+    own = {k: getattr(model, k) for k in FILTER_STATE}
+    settings = [("on", own), ("off", {**own, "privacy_keep_": np.ones_like(own["privacy_keep_"])})]
+    if own["privacy_spacing_"] is not None:
+        with _overriding((_privacy, "SMALL_TABLE_ROWS", 0)):
+            model._fit_privacy(model._check_fitted_X(train))
+        settings.append(("global", {k: getattr(model, k) for k in FILTER_STATE}))
+    return settings
+
+
+#: What ``VAEGenerator._fit_privacy`` sets.
+FILTER_STATE = [
+    "privacy_range_",
+    "privacy_rows_",
+    "privacy_distances_",
+    "privacy_spacing_",
+    "privacy_keep_",
+    "_privacy_rate",
+]
+
+
 def paired(tables, seeds, n_rows) -> pd.DataFrame:
+    """The same fitted models sampled with the filter on, off, and as the global rule.
+
+    On tables under ``_privacy.SMALL_TABLE_ROWS`` rows "on" is the local
+    rule with its cut, "global" the rule of larger tables (the rule there
+    before).
+    """
     out = []
     for name, seed, train, test, (target, task), model in fits(tables, seeds, n_rows):
-        keep = model.privacy_keep_
+        settings = _filters(model, train)
         for sample_seed in (100, 101, 102):
-            row = {"table": name, "kept": model._privacy_rate}
-            for label, bands in [("on", keep), ("off", np.ones_like(keep))]:
-                model.privacy_keep_ = bands
+            row = {"table": name, "kept": settings[0][1]["_privacy_rate"]}
+            for label, state in settings:
+                for key, value in state.items():
+                    setattr(model, key, value)
                 rows = model.sample(len(train), random_state=sample_seed)
                 row[f"dcr_{label}"] = dcr(train, rows, test)
                 row[f"tstr_{label}"] = utility(rows, test, target, task, seed)
-            model.privacy_keep_ = keep
             out.append(row)
     result = pd.DataFrame(out).groupby("table", sort=False).mean()
     result["dcr_gain"] = result["dcr_on"] - result["dcr_off"]

@@ -708,6 +708,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
                 self.privacy_rows_
             )
         else:
+            self.privacy_spacing_ = None
             self.privacy_distances_ = _privacy.reference_distances(self.privacy_rows_)
         n_pilot = max(_privacy.PILOT_DRAWS, 2 * len(frame))
         rng = np.random.RandomState(0)

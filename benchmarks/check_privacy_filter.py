@@ -14,7 +14,9 @@ that remembers no training row would score.
 
 ``--paired``: the same fitted models sampled with the filter on and off
 (``privacy_keep_`` bands all kept), three sample seeds each, so that the
-filter's effect on DCR and TSTR is not hidden by a new draw's noise.
+filter's effect on DCR and TSTR is not hidden by a new draw's noise; on a
+table under ``_privacy.SMALL_TABLE_ROWS`` rows also with the rule of larger
+tables refitted on the same model ("global").
 
 ``--half confirming`` (with ``--rates`` or ``--paired``, report seeds
 allowed) explains a reported figure; nothing is chosen on it.

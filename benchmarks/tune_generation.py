@@ -1183,22 +1183,18 @@ WRAPPERS = {"mode_specific": ModeSpecificVAE}
 VARIANTS["mode_specific"] = ({}, {})
 
 
-def filter_rule(cut: int, local: bool):
-    """Patch: a harder ``privacy_filter``, or one measured against each row's own neighbours.
+def filter_cut(cut: int):
+    """Patch: a harder ``privacy_filter``: the ``cut`` closest bands dropped whole.
 
-    ``cut``: drawn rows in the ``cut`` closest bands are all dropped, and the
-    other bands of the closer half capped as the filter caps them
+    The other bands of the closer half are capped as the filter caps them
     (``_privacy.keep_probabilities`` on the rows left; where that would keep
     fewer than ``_privacy.MIN_KEPT`` of the draws, the filter's own rule).
-    ``local``: a row's distance to its nearest training row is divided by
-    that training row's distance to its own nearest other training row, and
-    the bands are those of the same ratio for training rows (a row, its
-    nearest other row, and that row's nearest other row but the first): a
-    drawn row is thinned for sitting closer to one training row than that
-    row's neighbours do, not for lying where the training rows are dense.
+    The local variants (a drawn row's distance to its nearest training row
+    over that row's distance to its own nearest other training row, banded
+    among the same ratio for the training rows) were measured with a patch
+    doing what ``_privacy.local_reference`` and ``local_ratio`` do now; they
+    are the estimator's small-table rule applied to every table.
     """
-    from sklearn.neighbors import NearestNeighbors
-
     from sklearn_ae import _privacy
 
     keep_probabilities = _privacy.keep_probabilities
@@ -1216,60 +1212,18 @@ def filter_rule(cut: int, local: bool):
         keep[:cut] = 0.0
         return keep, kept
 
-    fit_privacy = vae.VAEGenerator._fit_privacy
-    tiny = 1e-9
-
-    def local_fit_privacy(self, frame):
-        kept_frame = frame.iloc[self._kept_rows(len(frame), _privacy.MAX_ROWS)]
-        if len(kept_frame) < 3:
-            return fit_privacy(self, frame)
-        self.privacy_range_ = np.vstack(_privacy.numeric_range(self.scaler_, kept_frame))
-        self.privacy_rows_ = self._privacy_embed(kept_frame)
-        index = NearestNeighbors(n_neighbors=3, metric="manhattan").fit(self.privacy_rows_)
-        d, i = index.kneighbors(self.privacy_rows_)
-        n = len(d)
-        # the row itself may not come first among exact duplicates
-        own = i == np.arange(n)[:, None]
-        other = np.where(own[:, 0], d[:, 1], d[:, 0])
-        nearest_other = np.where(own[:, 0], i[:, 1], i[:, 0])
-        b = nearest_other
-        # b's nearest other row but the first row: b's third entry where the
-        # first row is among b's first two entries
-        first_in = (i[b, :2] == np.arange(n)[:, None]).any(axis=1)
-        b_other = np.where(first_in, d[b, 2], d[b, 1])
-        self._privacy_index, self._privacy_loo = index, other
-        self.privacy_distances_ = np.sort((other + tiny) / (b_other + tiny))
-        n_pilot = max(_privacy.PILOT_DRAWS, 2 * len(kept_frame))
-        rng = np.random.RandomState(0)
-        pilot = self._draw_rows(n_pilot, self._sample_classes(n_pilot, None, rng), rng)
-        band = self._privacy_bands(pilot, np.random.RandomState(0))
-        self.privacy_keep_, self._privacy_rate = _privacy.keep_probabilities(band)
-
-    def local_bands(self, frame, rng):
-        d, i = self._privacy_index.kneighbors(self._privacy_embed(frame), 1)
-        ratio = (d[:, 0] + tiny) / (self._privacy_loo[i[:, 0]] + tiny)
-        return _privacy.bands(self.privacy_distances_, ratio, rng)
-
-    patches = [(_privacy, "keep_probabilities", cut_keep)] if cut else []
-    if local:
-        patches += [
-            (vae.VAEGenerator, "_fit_privacy", local_fit_privacy),
-            (vae.VAEGenerator, "_privacy_bands", local_bands),
-        ]
-    return patches
+    return [(_privacy, "keep_probabilities", cut_keep)]
 
 
 # the privacy filter harder (``filter_cut1``, ``filter_cut2``: the closest one
 # or two bands dropped), or measured against each row's neighbours
 # (``local_filter``, ``local_cut2``)
-FILTER_RULES = {
-    "filter_cut1": (1, False),
-    "filter_cut2": (2, False),
-    "local_filter": (0, True),
-    "local_cut2": (2, True),
-}
-# (the patches replace the rule adopted after them for small tables)
-VARIANTS.update({name: ({"_privacy.SMALL_TABLE_ROWS": 0}, {}) for name in FILTER_RULES})
+FILTER_CUTS = {"filter_cut1": 1, "filter_cut2": 2}
+# (the patch replaces the rule adopted after it for small tables)
+VARIANTS.update({name: ({"_privacy.SMALL_TABLE_ROWS": 0}, {}) for name in FILTER_CUTS})
+# the small-table rule on every table, without and with its cut
+VARIANTS["local_filter"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9, "_privacy.SMALL_TABLE_CUT": 0}, {})
+VARIANTS["local_cut2"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9}, {})
 # ``local_cut2`` was adopted for tables under 200 rows
 # (``_privacy.SMALL_TABLE_ROWS``, ``SMALL_TABLE_CUT``); the rule before
 VARIANTS["no_small_local"] = ({"_privacy.SMALL_TABLE_ROWS": 0}, {})
@@ -1318,8 +1272,8 @@ def main(argv=None) -> None:
         patches = holdout_filter()
     if args.variant in BUDGETS:
         patches = small_table_budget(BUDGETS[args.variant])
-    if args.variant in FILTER_RULES:
-        patches = filter_rule(*FILTER_RULES[args.variant])
+    if args.variant in FILTER_CUTS:
+        patches = filter_cut(FILTER_CUTS[args.variant])
     if args.variant in RESIDUALS:
         patches = residual_correlation(RESIDUALS[args.variant])
     if args.variant.startswith("weighted_stop"):

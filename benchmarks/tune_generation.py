@@ -1224,6 +1224,9 @@ VARIANTS.update({name: ({"_privacy.SMALL_TABLE_ROWS": 0}, {}) for name in FILTER
 # the small-table rule on every table, without and with its cut
 VARIANTS["local_filter"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9, "_privacy.SMALL_TABLE_CUT": 0}, {})
 VARIANTS["local_cut2"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9}, {})
+# for tables of 200 rows and more: the rule with one band dropped (run at
+# full size; at 170 rows the adopted cut of two stays)
+VARIANTS["local_cut1"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9, "_privacy.SMALL_TABLE_CUT": 1}, {})
 # ``local_cut2`` was adopted for tables under 200 rows
 # (``_privacy.SMALL_TABLE_ROWS``, ``SMALL_TABLE_CUT``); the rule before
 VARIANTS["no_small_local"] = ({"_privacy.SMALL_TABLE_ROWS": 0}, {})

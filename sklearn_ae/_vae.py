@@ -223,11 +223,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         over that row's distance to its nearest other training row, against
         the same ratio among training rows), and every generated row whose
         ratio is below the lowest fifth of theirs is dropped. The fitted
-        model keeps up to 5,000
-        training rows (``privacy_rows_``) to measure distances in
-        :meth:`sample`: fit with False for a model that must not carry
-        training rows. Not a formal privacy guarantee (such as differential
-        privacy).
+        model keeps up to 5,000 training rows (``privacy_rows_``) to measure
+        distances in :meth:`sample`: fit with False for a model that must
+        not carry training rows. Not a formal privacy guarantee (such as
+        differential privacy).
 
     spike_share : float in [0, 1], default=0.0
         Where a numeric column (three or more values) has its smallest or

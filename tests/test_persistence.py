@@ -96,6 +96,9 @@ def test_mixed_frame_conditional_vae_round_trip(tmp_path, no_pickle, rng):
     np.testing.assert_array_equal(loaded.score_samples(frame, y), vae.score_samples(frame, y))
     np.testing.assert_array_equal(loaded.classes_, vae.classes_)
     np.testing.assert_array_equal(loaded.feature_names_in_, vae.feature_names_in_)
+    # under 200 rows the privacy filter holds rows to each training row's spacing
+    assert vae.privacy_spacing_ is not None
+    np.testing.assert_array_equal(loaded.privacy_spacing_, vae.privacy_spacing_)
 
 
 def test_file_is_standard_safetensors(blobs, tmp_path):

@@ -557,7 +557,10 @@ took the external half past TVAE's DCR (.307 to .350, TVAE .328) and the
 own half further (.394 to .439), with TSTR up (.609 to .614, .469 to .478)
 and quality and pairs within .003. Adopted for tables under 200 rows
 (``_privacy.SMALL_TABLE_ROWS``); ``no_small_local`` is the rule before.
-``docs/benchmarks.rst`` has the table.
+For larger tables the rule with one band dropped (``local_cut1``, full size:
+own .932 / .889 / .718 / .520 / .550, external .951 / .929 / .692 / .669 /
+.434) lost the own half's TSTR lead without reaching TVAE's DCR; not
+adopted. ``docs/benchmarks.rst`` has the table.
 
 Usage::
 

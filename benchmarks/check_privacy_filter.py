@@ -111,18 +111,6 @@ def fits(tables, seeds, n_rows):
             yield name, seed, train, test, (target, task), model
 
 
-def _filters(model, train):
-    """The fitted model's filter settings: its own, none, and (on a table under
-    ``_privacy.SMALL_TABLE_ROWS`` rows) the global rule, refitted on the same model."""
-    own = {k: getattr(model, k) for k in FILTER_STATE}
-    settings = [("on", own), ("off", {**own, "privacy_keep_": np.ones_like(own["privacy_keep_"])})]
-    if own["privacy_spacing_"] is not None:
-        with _overriding((_privacy, "SMALL_TABLE_ROWS", 0)):
-            model._fit_privacy(model._check_fitted_X(train))
-        settings.append(("global", {k: getattr(model, k) for k in FILTER_STATE}))
-    return settings
-
-
 #: What ``VAEGenerator._fit_privacy`` sets.
 FILTER_STATE = [
     "privacy_range_",
@@ -132,6 +120,21 @@ FILTER_STATE = [
     "privacy_keep_",
     "_privacy_rate",
 ]
+
+
+def _filters(model, train):
+    """The fitted model's filter settings: its own, none, and the global rule.
+
+    The global rule only on a table under ``_privacy.SMALL_TABLE_ROWS`` rows,
+    refitted on the same model (the model is left with it).
+    """
+    own = {k: getattr(model, k) for k in FILTER_STATE}
+    settings = [("on", own), ("off", {**own, "privacy_keep_": np.ones_like(own["privacy_keep_"])})]
+    if own["privacy_spacing_"] is not None:
+        with _overriding((_privacy, "SMALL_TABLE_ROWS", 0)):
+            model._fit_privacy(model._check_fitted_X(train))
+        settings.append(("global", {k: getattr(model, k) for k in FILTER_STATE}))
+    return settings
 
 
 def paired(tables, seeds, n_rows) -> pd.DataFrame:

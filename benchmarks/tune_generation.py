@@ -1190,8 +1190,9 @@ def filter_cut(cut: int):
     """Patch: a harder ``privacy_filter``: the ``cut`` closest bands dropped whole.
 
     The other bands of the closer half are capped as the filter caps them
-    (``_privacy.keep_probabilities`` on the rows left; where that would keep
-    fewer than ``_privacy.MIN_KEPT`` of the draws, the filter's own rule).
+    (``_privacy.keep_probabilities(band, cut)``, whose cut the estimator
+    applies only with its small-table rule; measured with a copy of that
+    arithmetic, written before the estimator had it).
     The local variants (a drawn row's distance to its nearest training row
     over that row's distance to its own nearest other training row, banded
     among the same ratio for the training rows) were measured with a patch
@@ -1202,18 +1203,8 @@ def filter_cut(cut: int):
 
     keep_probabilities = _privacy.keep_probabilities
 
-    def cut_keep(band, cut_small=0):  # the patch's cut, not the estimator's
-        share = np.bincount(band, minlength=_privacy.BANDS) / len(band)
-        rest = share.copy()
-        rest[:cut] = 0.0
-        cap = rest.sum() / _privacy.BANDS
-        for _ in range(50):  # as keep_probabilities, on the rows the cut leaves
-            keep, kept = _privacy._thinned(rest, cap)
-            cap = kept / _privacy.BANDS
-        if kept < _privacy.MIN_KEPT:
-            return keep_probabilities(band)
-        keep[:cut] = 0.0
-        return keep, kept
+    def cut_keep(band, cut_small=0):  # the patch's cut on every table, not the estimator's
+        return keep_probabilities(band, cut)
 
     return [(_privacy, "keep_probabilities", cut_keep)]
 

@@ -1224,6 +1224,12 @@ VARIANTS["local_cut1"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9, "_privacy.SMALL_T
 # ``local_cut2`` was adopted for tables under 200 rows
 # (``_privacy.SMALL_TABLE_ROWS``, ``SMALL_TABLE_CUT``); the rule before
 VARIANTS["no_small_local"] = ({"_privacy.SMALL_TABLE_ROWS": 0}, {})
+# rows farther from every training row than nearly all unseen rows are
+# thinned too (``_privacy.FAR_BANDS``): the farthest band held to a tenth of
+# the rows kept, with each table's own rule (``far1``), or with the
+# small-table rule on every table (``local_cut2_far1``)
+VARIANTS["far1"] = ({"_privacy.FAR_BANDS": 1}, {})
+VARIANTS["local_cut2_far1"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9, "_privacy.FAR_BANDS": 1}, {})
 
 METRICS = ["quality", "shapes", "pairs", "auc_gb", "tstr", "dcr"]
 

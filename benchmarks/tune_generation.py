@@ -1224,12 +1224,39 @@ VARIANTS["local_cut1"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9, "_privacy.SMALL_T
 # ``local_cut2`` was adopted for tables under 200 rows
 # (``_privacy.SMALL_TABLE_ROWS``, ``SMALL_TABLE_CUT``); the rule before
 VARIANTS["no_small_local"] = ({"_privacy.SMALL_TABLE_ROWS": 0}, {})
+
+
+def far_cap(far: int):
+    """Patch: ``privacy_filter`` also thins rows far from every training row.
+
+    The ``k`` farthest bands together are held to ``k / BANDS`` of the rows
+    kept, for each ``k`` up to ``far`` (the closer half capped as before; the
+    fixed point of ``_privacy._capped`` takes the new caps in): rows farther
+    from every training row than nearly all unseen rows are. Measured as
+    ``_privacy.FAR_BANDS`` in the estimator, removed when not adopted.
+    """
+    from sklearn_ae import _privacy
+
+    thinned = _privacy._thinned
+
+    def far_thinned(share, cap):
+        keep, _ = thinned(share, cap)
+        tail = 0.0
+        for k, b in enumerate(range(_privacy.BANDS - 1, _privacy.BANDS - 1 - far, -1), start=1):
+            keep[b] = np.clip((k * cap - tail) / max(share[b], 1e-12), 0.0, 1.0)
+            tail += share[b] * keep[b]
+        return keep, float(np.sum(share * keep))
+
+    return [(_privacy, "_thinned", far_thinned)]
+
+
 # rows farther from every training row than nearly all unseen rows are
-# thinned too (``_privacy.FAR_BANDS``): the farthest band held to a tenth of
-# the rows kept, with each table's own rule (``far1``), or with the
-# small-table rule on every table (``local_cut2_far1``)
-VARIANTS["far1"] = ({"_privacy.FAR_BANDS": 1}, {})
-VARIANTS["local_cut2_far1"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9, "_privacy.FAR_BANDS": 1}, {})
+# thinned too: the farthest band held to a tenth of the rows kept, with each
+# table's own rule (``far1``), or with the small-table rule on every table
+# (``local_cut2_far1``); measured, not adopted
+FAR_CAPS = {"far1": 1, "local_cut2_far1": 1}
+VARIANTS["far1"] = ({}, {})
+VARIANTS["local_cut2_far1"] = ({"_privacy.SMALL_TABLE_ROWS": 10**9}, {})
 
 METRICS = ["quality", "shapes", "pairs", "auc_gb", "tstr", "dcr"]
 
@@ -1277,6 +1304,8 @@ def main(argv=None) -> None:
         patches = small_table_budget(BUDGETS[args.variant])
     if args.variant in FILTER_CUTS:
         patches = filter_cut(FILTER_CUTS[args.variant])
+    if args.variant in FAR_CAPS:
+        patches = far_cap(FAR_CAPS[args.variant])
     if args.variant in RESIDUALS:
         patches = residual_correlation(RESIDUALS[args.variant])
     if args.variant.startswith("weighted_stop"):

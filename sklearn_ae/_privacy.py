@@ -72,12 +72,6 @@ SMALL_TABLE_ROWS = 200
 #: Bands dropped whole on such a table.
 SMALL_TABLE_CUT = 2
 
-#: Bands at the far end whose rows, together, are held to their share of
-#: unseen rows (the farthest ``k`` bands to ``k / BANDS`` of the rows kept,
-#: for each ``k`` up to this): rows farther from every training row than
-#: nearly all unseen rows are (0: no row is dropped for being far).
-FAR_BANDS = 0
-
 #: Added to both sides of a ratio of distances (exact duplicates: ratio 1).
 _TINY = 1e-9
 
@@ -146,17 +140,9 @@ def bands(reference: np.ndarray, distances: np.ndarray, rng) -> np.ndarray:
 
 
 def _thinned(share: np.ndarray, cap: float) -> tuple[np.ndarray, float]:
-    """Keep probabilities that cap each band of the closer half at ``cap``.
-
-    And the :data:`FAR_BANDS` farthest: the ``k`` farthest together at ``k``
-    times ``cap``.
-    """
+    """Keep probabilities that cap each band of the closer half at ``cap``."""
     keep = np.minimum(1.0, cap / np.maximum(share, 1e-12))
     keep[BANDS // 2 :] = 1.0
-    tail = 0.0
-    for k, b in enumerate(range(BANDS - 1, BANDS - 1 - FAR_BANDS, -1), start=1):
-        keep[b] = np.clip((k * cap - tail) / max(share[b], 1e-12), 0.0, 1.0)
-        tail += share[b] * keep[b]
     return keep, float(np.sum(share * keep))
 
 

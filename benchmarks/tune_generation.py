@@ -562,6 +562,15 @@ own .932 / .889 / .718 / .520 / .550, external .951 / .929 / .692 / .669 /
 .434) lost the own half's TSTR lead without reaching TVAE's DCR; not
 adopted. ``docs/benchmarks.rst`` has the table.
 
+Far rows (the same four conditions and seeds): the farthest band held, like
+the closer ones, to a tenth of the rows kept (``far1``; ``local_cut2_far1``
+with the small-table rule on every table). DCR fell on every condition
+(full size: own .533 to .515, external .418 to .403; 170 rows: .439 to
+.438, .350 to .342; on top of ``local_cut2`` at full size .573 to .565,
+.450 to .433), so the rows far from every training row are not what DCR
+counts; TSTR rose on the own half at full size (.534 to .542) and fell at
+170 rows (.478 to .455). Not adopted.
+
 Usage::
 
     python benchmarks/tune_generation.py default [--family external]

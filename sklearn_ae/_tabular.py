@@ -378,7 +378,7 @@ def _restore(spec: ColumnSpec, values, missing: np.ndarray) -> pd.Series:
         if places is not None:
             values = np.round(values, places)
         values = np.where(missing, np.nan, values)
-        return pd.Series(values.astype(spec.dtype, copy=False))
+        return pd.Series(values).astype(spec.dtype)  # NaN: <NA> in a nullable Float64
     if spec.kind == "integer":
         rounded = np.rint(values)
         if pd.api.types.is_extension_array_dtype(spec.dtype):  # nullable, e.g. Int64

@@ -728,3 +728,23 @@ def test_small_tables_train_for_a_length_held_out_rows_chose(n, params, probes, 
     assert recorded == [(True, 0.2, "auto"), (False, 0.1, best)]
     assert vae.n_iter_ == best < len(probe.net_.history)
     assert vae.validation_scores_ is None and not vae._early_stopping
+
+
+def test_nullable_float_columns_come_back_nullable(rng):
+    # pandas' nullable Float64 (as DataFrame.convert_dtypes gives), with <NA>
+    n = 200
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n).astype(np.float32),
+            "score": pd.array(
+                np.where(rng.uniform(size=n) < 0.15, None, rng.normal(size=n)), "Float64"
+            ),
+        }
+    )
+    vae = VAEGenerator(**FAST).fit(X)
+    synthetic = vae.sample(400, random_state=0)
+    assert synthetic.dtypes.equals(X.dtypes)
+    assert synthetic["score"].isna().any() and synthetic["a"].notna().all()
+    assert synthetic["score"].isna().mean() == pytest.approx(X["score"].isna().mean(), abs=0.08)
+    assert vae.inverse_transform(vae.transform(X)).dtypes.equals(X.dtypes)

@@ -120,8 +120,8 @@ def _code_gaussian(mean: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np
         '\n        (from 50 rows, with ``max_iter`` "auto") still lets held-out rows\n'
         "        choose the length: a first fit holds out a fifth of the rows and\n"
         "        stops on their loss, and the model is then fitted on every row for\n"
-        "        that fit's best number of epochs (``n_iter_``); under 50 rows it\n"
-        "        stops on the training loss"
+        "        that fit's best number of epochs (``n_iter_``; ``callbacks`` and\n"
+        "        ``verbose`` see both fits); under 50 rows it stops on the training loss"
     ),
 )
 class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):

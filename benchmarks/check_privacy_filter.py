@@ -51,7 +51,14 @@ from sklearn.model_selection import train_test_split
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import splits  # noqa: E402
-from bench_generation import dcr, generators, load_tables, split, utility  # noqa: E402
+from bench_generation import (  # noqa: E402
+    continuous_columns,
+    dcr,
+    generators,
+    load_tables,
+    split,
+    utility,
+)
 
 from sklearn_ae import VAEGenerator, _privacy  # noqa: E402
 from sklearn_ae._base import _overriding  # noqa: E402
@@ -82,12 +89,7 @@ def positions(rows, train, test, table=None) -> dict:
     Numeric columns (three or more values, in ``table``, else ``train``)
     are scaled by the training range for both distances.
     """
-    table = train if table is None else table
-    numeric = [
-        c
-        for c in table.columns
-        if pd.api.types.is_numeric_dtype(table[c]) and table[c].nunique() > 2
-    ]
+    numeric = continuous_columns(train if table is None else table)
     span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
     to_train = gower_nearest(rows, train, numeric, span)
     to_test = gower_nearest(rows, test, numeric, span)

@@ -853,23 +853,21 @@ def distance_filter(bins: int, exact: bool):
     """
     import numpy as np
 
-    from sklearn_ae import _privacy
-
     fit, sample = vae.VAEGenerator.fit, vae.VAEGenerator.sample
 
     def patched_fit(self, X, y=None):
         fit(self, X, y)
         frame = self._check_fitted_X(X)
-        self.privacy_range_ = np.vstack(_privacy.numeric_range(self.scaler_, frame))
+        self.privacy_range_ = np.vstack(privacy.numeric_range(self.scaler_, frame))
         self.privacy_rows_ = self._privacy_embed(frame)
-        self.privacy_distances_ = _privacy.reference_distances(self.privacy_rows_)
+        self.privacy_distances_ = privacy.reference_distances(self.privacy_rows_)
         pilot = sample(self, max(5000, 2 * len(frame)), random_state=0)
         band = self._privacy_bands(pilot, np.random.RandomState(0))
         if exact:
-            self._keep, self._rate = _privacy.keep_probabilities(band)
+            self._keep, self._rate = privacy.keep_probabilities(band)
         else:
             share = np.bincount(band, minlength=bins) / len(band)
-            self._keep, self._rate = _privacy._thinned(share, 1.0 / bins)
+            self._keep, self._rate = privacy._thinned(share, 1.0 / bins)
         return self
 
     def patched_sample(self, n_samples=1, random_state=None, y=None):
@@ -887,7 +885,7 @@ def distance_filter(bins: int, exact: bool):
         return pd.concat(kept, ignore_index=True).iloc[:n_samples]
 
     return [
-        (_privacy, "BANDS", bins),
+        (privacy, "BANDS", bins),
         (vae.VAEGenerator, "fit", patched_fit),
         (vae.VAEGenerator, "sample", patched_sample),
     ]
@@ -1108,7 +1106,6 @@ def holdout_filter(max_groups: int = 20):
     more training-like half are thinned to their share as ``privacy_filter``
     thins the close bands (``_privacy.keep_probabilities``), after that filter.
     """
-    from sklearn_ae import _privacy
     from sklearn_ae._data import HoldoutSplit
 
     fit_privacy = vae.VAEGenerator._fit_privacy
@@ -1116,10 +1113,10 @@ def holdout_filter(max_groups: int = 20):
 
     def scores(self, rows, leave_one_out=False):
         held, groups = self._holdout_sets
-        d_held = _privacy.nearest(held, rows, k=2 if leave_one_out else 1)
+        d_held = privacy.nearest(held, rows, k=2 if leave_one_out else 1)
         score = np.zeros(len(rows))
         for group in groups:
-            d = _privacy.nearest(group, rows)
+            d = privacy.nearest(group, rows)
             score += (d < d_held) + 0.5 * (d == d_held)
         return score / len(groups)
 
@@ -1143,10 +1140,10 @@ def holdout_filter(max_groups: int = 20):
         self._holdout_sets = (held, groups)
         # higher score: more training-like; placed as a distance (closer = lower)
         self._holdout_reference = np.sort(-scores(self, held, leave_one_out=True))
-        pilot = sample(self, max(_privacy.PILOT_DRAWS, 2 * n), random_state=0)
+        pilot = sample(self, max(privacy.PILOT_DRAWS, 2 * n), random_state=0)
         pilot = self._privacy_embed(pilot)
-        band = _privacy.bands(self._holdout_reference, -scores(self, pilot), rng)
-        self._holdout_keep, self._holdout_rate = _privacy.keep_probabilities(band)
+        band = privacy.bands(self._holdout_reference, -scores(self, pilot), rng)
+        self._holdout_keep, self._holdout_rate = privacy.keep_probabilities(band)
 
     def thinned_sample(self, n_samples=1, random_state=None, y=None):
         if getattr(self, "_holdout_keep", None) is None:
@@ -1157,7 +1154,7 @@ def holdout_filter(max_groups: int = 20):
             n_draw = int(np.ceil(1.2 * n_samples / self._holdout_rate))
             draw = sample(self, n_draw, rng.randint(2**31))
             score = scores(self, self._privacy_embed(draw))
-            band = _privacy.bands(self._holdout_reference, -score, rng)
+            band = privacy.bands(self._holdout_reference, -score, rng)
             kept_rows.append(draw[rng.uniform(size=n_draw) < self._holdout_keep[band]])
         return pd.concat(kept_rows, ignore_index=True).iloc[:n_samples]
 
@@ -1216,14 +1213,12 @@ def filter_cut(cut: int):
     doing what ``_privacy.local_reference`` and ``local_ratio`` do now; they
     are the estimator's small-table rule applied to every table.
     """
-    from sklearn_ae import _privacy
-
-    keep_probabilities = _privacy.keep_probabilities
+    keep_probabilities = privacy.keep_probabilities
 
     def cut_keep(band, cut_small=0):  # the patch's cut on every table, not the estimator's
         return keep_probabilities(band, cut)
 
-    return [(_privacy, "keep_probabilities", cut_keep)]
+    return [(privacy, "keep_probabilities", cut_keep)]
 
 
 # the privacy filter harder (``filter_cut1``, ``filter_cut2``: the closest one
@@ -1255,19 +1250,17 @@ def far_cap(far: int):
     from every training row than nearly all unseen rows are. Measured as
     ``_privacy.FAR_BANDS`` in the estimator, removed when not adopted.
     """
-    from sklearn_ae import _privacy
-
-    thinned = _privacy._thinned
+    thinned = privacy._thinned
 
     def far_thinned(share, cap):
         keep, _ = thinned(share, cap)
         tail = 0.0
-        for k, b in enumerate(range(_privacy.BANDS - 1, _privacy.BANDS - 1 - far, -1), start=1):
+        for k, b in enumerate(range(privacy.BANDS - 1, privacy.BANDS - 1 - far, -1), start=1):
             keep[b] = np.clip((k * cap - tail) / max(share[b], 1e-12), 0.0, 1.0)
             tail += share[b] * keep[b]
         return keep, float(np.sum(share * keep))
 
-    return [(_privacy, "_thinned", far_thinned)]
+    return [(privacy, "_thinned", far_thinned)]
 
 
 # rows farther from every training row than nearly all unseen rows are

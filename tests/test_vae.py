@@ -627,8 +627,8 @@ def test_small_tables_hold_rows_to_their_nearest_training_rows_spacing(rng, monk
     # the closest fifth of ratios is dropped whole, the rest capped
     assert (vae.privacy_keep_[:2] == 0).all()
     assert (_band_shares(vae, vae.sample(2000, random_state=1))[:2] == 0).all()
-    # a copy of a training row sits at ratio 0, a row halfway to its
-    # nearest neighbour at about 0.5
+    # a copy of a training row sits at ratio 0; each row's spacing is its
+    # distance to its nearest other training row
     rows = vae._privacy_embed(X)
     spacing = vae.privacy_spacing_
     np.testing.assert_allclose(_privacy.local_ratio(rows, spacing, rows), 0, atol=1e-6)

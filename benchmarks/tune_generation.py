@@ -1282,7 +1282,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--family",
-        choices=["own", "external"],
+        choices=["own", "external", "pool"],
         default="own",
         help="external: the tuning half of R's tables (splits.GENERATION_EXTERNAL)",
     )

@@ -343,6 +343,10 @@ def dcr(real, synthetic, held_out) -> float:
     """SDMetrics' DCROverfittingProtection with ``held_out`` as the validation rows."""
     from sdmetrics.single_table import DCROverfittingProtection
 
+    # SDMetrics adds a column "index" of its own and fails on a table that
+    # has one (MASS's crabs does): the columns go by position instead
+    names = {c: f"column {i}" for i, c in enumerate(real.columns)}
+    real, synthetic, held_out = (t.rename(columns=names) for t in (real, synthetic, held_out))
     return DCROverfittingProtection.compute(
         real_training_data=real,
         synthetic_data=synthetic,

@@ -82,7 +82,8 @@ def _kind(series: pd.Series) -> str:
             "use float, integer, boolean or categorical columns."
         )
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
-        raise ValueError(
+        # a TypeError, as the other estimators' "needs numeric input"
+        raise TypeError(
             f"Column {series.name!r} has dtype {dtype}: date and time columns are not "
             "supported; convert them to numbers (e.g. days since a date) first."
         )

@@ -214,8 +214,10 @@ def test_bad_input_is_named(mixed, rng):
         vae.sample(0)
     with pytest.raises(ValueError, match="without y"):
         vae.sample(3, y="a")
-    with pytest.raises(ValueError, match="date"):
+    with pytest.raises(TypeError, match="date"):
         VAEGenerator(**FAST).fit(pd.DataFrame({"when": pd.date_range("2020", periods=5)}))
+    with pytest.raises(TypeError, match="date and time"):
+        VAEGenerator(**FAST).fit(pd.DataFrame({"wait": pd.to_timedelta(np.arange(5), unit="D")}))
     conditional = VAEGenerator(**FAST).fit(mixed[["height", "children"]], mixed["city"])
     with pytest.raises(ValueError, match="fitted classes"):
         conditional.sample(3, y="tokyo")

@@ -36,6 +36,7 @@ Usage::
     python benchmarks/bench_generation.py [--seeds 0 1 2] [--tables breast_cancer diabetes wine]
     python benchmarks/bench_generation.py --half tuning --seeds 10 11   # statsmodels' tables
     python benchmarks/bench_generation.py --family external [--half tuning --seeds 10 11]
+    python benchmarks/bench_generation.py --family pool --half tuning --rows 178 --seeds 10 11 12
     python benchmarks/bench_generation.py --fit-time-only   # the 1,000-row fit time
     python benchmarks/bench_generation.py --uncalibrated    # also calibrate_marginals=False
     python benchmarks/bench_generation.py --unbalanced      # also the plain ELBO (before)

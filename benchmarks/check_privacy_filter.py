@@ -23,6 +23,18 @@ the benchmark's own splits: where its rows sit against the training and
 held-out rows (medians of the distances to the nearest of each, the share
 closer to a training row) beside its DCR.
 
+``--probe`` (each table cut to ``--rows`` rows under 200, where
+``VAEGenerator`` fits a probe on 80% of the training rows to choose its
+length): how much more its rows follow the rows it was trained on than
+real rows it never saw do. The probe is completed on its training rows
+(latent gaussian, marginal calibration, filter); a row's score is the share
+of groups of those rows (each as large as the probe's held-out 20%) whose
+nearest row is nearer to it than the nearest held-out row (Gower distances
+as in ``--where``, ties count half). Real rows outside the cut score about
+0.5; rows that follow the training rows score more. Printed for the probe's
+rows with the small-table filter's cut at each of ``--cuts``, and for the
+unseen real rows; ``--params`` (JSON) sets VAEGenerator parameters.
+
 ``--half confirming`` (with ``--rates``, ``--paired`` or ``--versus``,
 report seeds allowed) explains a reported figure; nothing is chosen on it.
 
@@ -32,12 +44,14 @@ Usage::
     python benchmarks/check_privacy_filter.py --paired --tables anes96 fair --seeds 10 11 12
     python benchmarks/check_privacy_filter.py --rates --half confirming --seeds 0 1 2
     python benchmarks/check_privacy_filter.py --versus --half confirming --tables wine --seeds 0 1 2
+    python benchmarks/check_privacy_filter.py --probe --family pool --rows 178 --seeds 10 11
     python benchmarks/check_privacy_filter.py --time
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -52,6 +66,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import splits  # noqa: E402
 from bench_generation import (  # noqa: E402
+    _cut,
     continuous_columns,
     dcr,
     generators,
@@ -62,6 +77,7 @@ from bench_generation import (  # noqa: E402
 
 from sklearn_ae import VAEGenerator, _privacy  # noqa: E402
 from sklearn_ae._base import _overriding  # noqa: E402
+from sklearn_ae._vae import PRIVACY_STATE  # noqa: E402
 
 
 def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.ndarray:
@@ -126,29 +142,18 @@ def fits(tables, seeds, n_rows):
             yield name, seed, train, test, (target, task), model
 
 
-#: What ``VAEGenerator._fit_privacy`` sets.
-FILTER_STATE = [
-    "privacy_range_",
-    "privacy_rows_",
-    "privacy_distances_",
-    "privacy_spacing_",
-    "privacy_keep_",
-    "_privacy_rate",
-]
-
-
 def _filters(model, train):
     """The fitted model's filter settings: its own, none, and the global rule.
 
     The global rule only on a table under ``_privacy.SMALL_TABLE_ROWS`` rows,
     refitted on the same model (the model is left with it).
     """
-    own = {k: getattr(model, k) for k in FILTER_STATE}
+    own = {k: getattr(model, k) for k in PRIVACY_STATE}
     settings = [("on", own), ("off", {**own, "privacy_keep_": np.ones_like(own["privacy_keep_"])})]
     if own["privacy_spacing_"] is not None:
         with _overriding((_privacy, "SMALL_TABLE_ROWS", 0)):
             model._fit_privacy(model._check_fitted_X(train))
-        settings.append(("global", {k: getattr(model, k) for k in FILTER_STATE}))
+        settings.append(("global", {k: getattr(model, k) for k in PRIVACY_STATE}))
     return settings
 
 
@@ -197,6 +202,47 @@ def versus(tables, seeds, n_rows) -> pd.DataFrame:
     return pd.DataFrame(out).groupby(["table", "generator"], sort=False).mean()
 
 
+def _training_likeness(frame, held, groups, numeric, span) -> float:
+    """Mean share of ``groups`` whose nearest row is nearer to a row than ``held``'s (ties half)."""
+    to_held = gower_nearest(frame, held, numeric, span)
+    nearer = [gower_nearest(frame, group, numeric, span) for group in groups]
+    return float(np.mean([(d < to_held) + 0.5 * (d == to_held) for d in nearer]))
+
+
+def probe_scores(tables, seeds, n_rows, cuts, params) -> pd.DataFrame:
+    """Training-likeness of the small-table probe's rows, and of unseen real rows (``--probe``)."""
+    from sklearn.base import clone
+
+    import sklearn_ae._vae as vae
+
+    out = []
+    for name, (df, target, task) in tables.items():
+        numeric = continuous_columns(df)
+        for seed in seeds:
+            train, _ = split(df, target, task, seed, n_rows)
+            unseen = df.drop(_cut(df, seed, n_rows).index)[list(train.columns)]
+            probe = clone(VAEGenerator(random_state=seed, **params)).set_params(
+                early_stopping=True, validation_fraction=vae.SMALL_TABLE_HOLDOUT
+            )
+            probe._fit(train)
+            trained, held = (t.numpy() for t in probe.net_.train_split.indices(len(train)))
+            rows, held_rows = train.iloc[trained], train.iloc[held]
+            probe._fit_sampler(probe._check_fitted_X(rows), None)
+            span = (rows[numeric].max() - rows[numeric].min()).replace(0, 1)
+            order = np.random.RandomState(0).permutation(len(rows))
+            k = len(held_rows)
+            groups = [rows.iloc[order[g * k : (g + 1) * k]] for g in range(len(rows) // k)]
+            sets = (held_rows, groups, numeric, span)
+            row = {"table": name, "seed": seed, "unseen": _training_likeness(unseen[:2000], *sets)}
+            for cut in cuts:
+                with _overriding((_privacy, "SMALL_TABLE_CUT", cut)):
+                    probe._fit_privacy(probe._check_fitted_X(rows))
+                drawn = probe.sample(2000, random_state=0)
+                row[f"cut{cut}"] = _training_likeness(drawn, *sets)
+            out.append(row)
+    return pd.DataFrame(out)
+
+
 def rates(tables, seeds, n_rows) -> pd.DataFrame:
     return pd.DataFrame(
         {"table": name, "seed": seed, "rows": len(train), "kept": model._privacy_rate}
@@ -236,6 +282,7 @@ def main(argv=None) -> None:
     mode.add_argument("--time", action="store_true")
     mode.add_argument("--rates", action="store_true")
     mode.add_argument("--versus", action="store_true")
+    mode.add_argument("--probe", action="store_true")
     parser.add_argument("--half", choices=["tuning", "confirming"], default="tuning")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--family", choices=["own", "external", "pool"], default="own")
@@ -247,6 +294,10 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--filter", action="store_true", help="--where: the filtered default (else without)"
     )
+    parser.add_argument(
+        "--cuts", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5], help="--probe: filter cuts"
+    )
+    parser.add_argument("--params", default="{}", help="--probe: VAEGenerator parameters (JSON)")
     args = parser.parse_args(argv)
     if set(args.seeds) & {0, 1, 2} and args.half != "confirming":
         parser.error("seeds 0, 1 and 2 are the reported ones; use tuning seeds")
@@ -264,6 +315,14 @@ def main(argv=None) -> None:
             print(result.groupby("table", sort=False)["kept"].agg(["min", "median", "max"]))
             print(f"least share kept: {result['kept'].min():.3f} (MIN_KEPT 0.1)")
             print(f"largest table: {result['rows'].max()} training rows")
+            return
+        if args.probe:
+            if args.rows is None or args.rows >= 200 / 0.7:
+                parser.error("--probe needs --rows under 285 (a 70% split under 200 rows)")
+            params = json.loads(args.params)
+            result = probe_scores(tables, args.seeds, args.rows, args.cuts, params)
+            print(result.groupby("table", sort=False).mean(numeric_only=True).drop(columns="seed"))
+            print(result.mean(numeric_only=True).drop("seed"))
             return
         if args.versus:
             print(versus(tables, args.seeds, args.rows))

@@ -87,6 +87,17 @@ SMALL_TABLE_MIN_ROWS = 50
 GIBBS_STEPS = 0
 
 
+#: What ``VAEGenerator._fit_privacy`` sets (None without the filter).
+PRIVACY_STATE = (
+    "privacy_range_",
+    "privacy_rows_",
+    "privacy_distances_",
+    "privacy_spacing_",
+    "privacy_keep_",
+    "_privacy_rate",
+)
+
+
 def _off_spike(column: np.ndarray, choices: list, block: int | None) -> np.ndarray:
     """A generated numeric column's values on the rows its spike block (if any) put off it."""
     if block is None:
@@ -648,6 +659,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             The fitted estimator.
         """
         frame = self._train(X, y)
+        self._fit_sampler(frame, y)
+        return self
+
+    def _fit_sampler(self, frame: pd.DataFrame, y) -> None:
+        """What sampling needs beside the trained network, fitted on ``frame``'s rows.
+
+        The code distribution, the marginal calibration and the privacy filter.
+        """
         X_enc = self._scale(frame)
         self.class_latent_mean_ = self.class_latent_chol_ = None
         self.latent_mean_ = self.latent_chol_ = None
@@ -658,11 +677,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         self.marginal_quantiles_ = self.category_offsets_ = None
         if self.calibrate_marginals:
             self._fit_marginals(X_enc)
-        self.privacy_rows_ = self.privacy_distances_ = self.privacy_spacing_ = None
-        self.privacy_keep_ = self.privacy_range_ = self._privacy_rate = None
+        for name in PRIVACY_STATE:
+            setattr(self, name, None)
         if self.privacy_filter:
             self._fit_privacy(frame)
-        return self
 
     def _train(self, X, y):
         """Train the network (``_fit``); on a small table, for a length held-out rows chose.

@@ -33,7 +33,9 @@ nearest row is nearer to it than the nearest held-out row (Gower distances
 as in ``--where``, ties count half). Real rows outside the cut score about
 0.5; rows that follow the training rows score more. Printed for the probe's
 rows with the small-table filter's cut at each of ``--cuts``, and for the
-unseen real rows; ``--params`` (JSON) sets VAEGenerator parameters.
+unseen real rows; ``--params`` (JSON) sets VAEGenerator parameters, and
+``--anchors`` scores the other generators too, fitted on the probe's
+training rows.
 
 ``--half confirming`` (with ``--rates``, ``--paired`` or ``--versus``,
 report seeds allowed) explains a reported figure; nothing is chosen on it.
@@ -209,8 +211,12 @@ def _training_likeness(frame, held, groups, numeric, span) -> float:
     return float(np.mean([(d < to_held) + 0.5 * (d == to_held) for d in nearer]))
 
 
-def probe_scores(tables, seeds, n_rows, cuts, params) -> pd.DataFrame:
-    """Training-likeness of the small-table probe's rows, and of unseen real rows (``--probe``)."""
+def probe_scores(tables, seeds, n_rows, cuts, params, anchors=False) -> pd.DataFrame:
+    """Training-likeness of the small-table probe's rows, and of unseen real rows (``--probe``).
+
+    ``anchors``: also the other generators of ``bench_generation.py``, each
+    fitted at its defaults on the probe's training rows.
+    """
     from sklearn.base import clone
 
     import sklearn_ae._vae as vae
@@ -239,6 +245,10 @@ def probe_scores(tables, seeds, n_rows, cuts, params) -> pd.DataFrame:
                     probe._fit_privacy(probe._check_fitted_X(rows))
                 drawn = probe.sample(2000, random_state=0)
                 row[f"cut{cut}"] = _training_likeness(drawn, *sets)
+            for label, generator in generators().items() if anchors else ():
+                if label != "VAEGenerator":
+                    drawn = generator.fit(rows.reset_index(drop=True), seed).sample(2000)
+                    row[label] = _training_likeness(drawn[list(train.columns)], *sets)
             out.append(row)
     return pd.DataFrame(out)
 
@@ -298,6 +308,7 @@ def main(argv=None) -> None:
         "--cuts", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5], help="--probe: filter cuts"
     )
     parser.add_argument("--params", default="{}", help="--probe: VAEGenerator parameters (JSON)")
+    parser.add_argument("--anchors", action="store_true", help="--probe: also the other generators")
     args = parser.parse_args(argv)
     if set(args.seeds) & {0, 1, 2} and args.half != "confirming":
         parser.error("seeds 0, 1 and 2 are the reported ones; use tuning seeds")
@@ -320,7 +331,7 @@ def main(argv=None) -> None:
             if args.rows is None or args.rows >= 200 / 0.7:
                 parser.error("--probe needs --rows under 285 (a 70% split under 200 rows)")
             params = json.loads(args.params)
-            result = probe_scores(tables, args.seeds, args.rows, args.cuts, params)
+            result = probe_scores(tables, args.seeds, args.rows, args.cuts, params, args.anchors)
             print(result.groupby("table", sort=False).mean(numeric_only=True).drop(columns="seed"))
             print(result.mean(numeric_only=True).drop("seed"))
             return

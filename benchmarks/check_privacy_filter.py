@@ -217,23 +217,18 @@ def probe_scores(tables, seeds, n_rows, cuts, params, anchors=False) -> pd.DataF
     ``anchors``: also the other generators of ``bench_generation.py``, each
     fitted at its defaults on the probe's training rows.
     """
-    from sklearn.base import clone
-
-    import sklearn_ae._vae as vae
-
     out = []
     for name, (df, target, task) in tables.items():
         numeric = continuous_columns(df)
         for seed in seeds:
             train, _ = split(df, target, task, seed, n_rows)
             unseen = df.drop(_cut(df, seed, n_rows).index)[list(train.columns)]
-            probe = clone(VAEGenerator(random_state=seed, **params)).set_params(
-                early_stopping=True, validation_fraction=vae.SMALL_TABLE_HOLDOUT
-            )
+            probe = VAEGenerator(random_state=seed, **params)._small_table_probe()
             probe._fit(train)
             trained, held = (t.numpy() for t in probe.net_.train_split.indices(len(train)))
             rows, held_rows = train.iloc[trained], train.iloc[held]
-            probe._fit_sampler(probe._check_fitted_X(rows), None)
+            frame = probe._check_fitted_X(rows)
+            probe._fit_sampler(frame, None)
             span = (rows[numeric].max() - rows[numeric].min()).replace(0, 1)
             order = np.random.RandomState(0).permutation(len(rows))
             k = len(held_rows)
@@ -242,7 +237,7 @@ def probe_scores(tables, seeds, n_rows, cuts, params, anchors=False) -> pd.DataF
             row = {"table": name, "seed": seed, "unseen": _training_likeness(unseen[:2000], *sets)}
             for cut in cuts:
                 with _overriding((_privacy, "SMALL_TABLE_CUT", cut)):
-                    probe._fit_privacy(probe._check_fitted_X(rows))
+                    probe._fit_privacy(frame)
                 drawn = probe.sample(2000, random_state=0)
                 row[f"cut{cut}"] = _training_likeness(drawn, *sets)
             for label, generator in generators().items() if anchors else ():

@@ -369,6 +369,7 @@ def numeric_pool_tables():
     cut them to wine's 178 rows (``--rows 178``).
     """
     import pandas as pd
+    from bench_generation import continuous_columns
 
     def build():
         drawn = set(splits.half(splits.GENERATION_EXTERNAL, "all"))
@@ -377,14 +378,7 @@ def numeric_pool_tables():
         for name, table, target in _generation_candidates():
             if name in skip:
                 continue
-            numeric = [
-                c
-                for c in table.columns
-                if c != target
-                and pd.api.types.is_numeric_dtype(table[c])
-                and not pd.api.types.is_bool_dtype(table[c])
-                and table[c].nunique() > 2
-            ]
+            numeric = [c for c in continuous_columns(table) if c != target]
             if len(numeric) >= POOL_MIN_NUMERIC and _predictable(table, target):
                 out[name] = (table[[*numeric, target]].reset_index(drop=True), target)
         return out

@@ -702,7 +702,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
         )
         if not small:
             return self._fit(X, y)
-        probe = clone(self).set_params(early_stopping=True, validation_fraction=SMALL_TABLE_HOLDOUT)
+        probe = self._small_table_probe()
         probe._fit(X, y)
         epochs = int(probe._best_epoch())
         with _overriding(
@@ -711,6 +711,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             (self, "n_iter_no_change", epochs),
         ):
             return self._fit(X, y)
+
+    def _small_table_probe(self):
+        """The unfitted first fit of ``_train`` on a small table: rows held out to stop on."""
+        return clone(self).set_params(early_stopping=True, validation_fraction=SMALL_TABLE_HOLDOUT)
 
     def _fit_privacy(self, frame: pd.DataFrame) -> None:
         """Reference distances and per-band keep rates of the filter (see ``privacy_filter``)."""

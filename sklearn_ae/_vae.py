@@ -39,6 +39,10 @@ CALIBRATION_BANDWIDTH = 0.0
 
 #: Copies of each training value drawn with that kernel.
 CALIBRATION_KERNEL_COPIES = 20
+#: The training quantiles the generated ones are mapped onto stop this many
+#: rows' share short of each end (0: the generated extremes map onto the
+#: training minimum and maximum themselves).
+CALIBRATION_TAIL = 0.0
 
 #: Rounds of refining the categorical logit offsets.
 CALIBRATION_ROUNDS = 3
@@ -824,7 +828,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
                     kernel = np.random.RandomState(1)
                     target = np.repeat(target, CALIBRATION_KERNEL_COPIES, axis=0)
                     target = target + CALIBRATION_BANDWIDTH * kernel.standard_normal(target.shape)
-                observed = np.nanquantile(target, probs, axis=0)
+                shrink = min(CALIBRATION_TAIL / len(X_enc), 0.25)
+                observed = np.nanquantile(target, shrink + (1 - 2 * shrink) * probs, axis=0)
                 self.marginal_quantiles_ = [
                     pruned_knots(generated[:, j], observed[:, j]) for j in range(n_numeric)
                 ]

@@ -108,7 +108,7 @@ def load_statsmodels_tables(n_rows: int = 1500) -> dict[str, tuple[pd.DataFrame,
 
 
 def load_tables(
-    half: str = "confirming", family: str = "own", continuous: bool = False
+    half: str = "confirming", family: str = "own", continuous: bool = False, binned: bool = False
 ) -> dict[str, tuple[pd.DataFrame, str, str]]:
     """name -> (table, target column, task) for a half of ``splits.GENERATION``.
 
@@ -117,8 +117,11 @@ def load_tables(
     ``family="pool"``: ``splits.GENERATION_POOL`` (tuning only: numbers and
     a class, ``external_sets.numeric_pool_tables``).
     ``continuous``: each table cut to its target and its numeric columns of
-    three or more values (``continuous_only``).
+    three or more values (``continuous_only``). ``binned``: then one numeric
+    column of each binned into three categories (``one_binned``).
     """
+    if binned:
+        return one_binned(load_tables(half, family, continuous))
     if continuous:
         return continuous_only(load_tables(half, family))
     if family == "pool":
@@ -163,6 +166,28 @@ def continuous_only(tables: dict) -> dict[str, tuple[pd.DataFrame, str, str]]:
     for name, (df, target, task) in tables.items():
         keep = set(continuous_columns(df)) | {target}
         out[name] = (df[[c for c in df.columns if c in keep]], target, task)
+    return out
+
+
+def one_binned(tables: dict) -> dict[str, tuple[pd.DataFrame, str, str]]:
+    """Each table with its first numeric column that cuts into three equal-frequency
+    bins binned into "low" / "mid" / "high" text, as wine's alcohol is.
+
+    The confirming tables bin numeric columns so (``_sklearn_tables``); this
+    builds tuning conditions the same way. A table none of whose numeric
+    columns (other than the target) cuts into three is left out.
+    """
+    out = {}
+    for name, (df, target, task) in tables.items():
+        for c in continuous_columns(df):
+            if c == target:
+                continue
+            try:
+                column = _bin(df[c], ("low", "mid", "high"))
+            except ValueError:  # tied quantiles: no three equal-frequency bins
+                continue
+            out[name] = (df.assign(**{c: column}), target, task)
+            break
     return out
 
 
@@ -395,12 +420,18 @@ def reference_dcr(df, target, task, seed, max_rows=None) -> float:
 
 
 def reference(
-    seeds, names=None, half="confirming", max_rows=None, family="own", continuous=False
+    seeds,
+    names=None,
+    half="confirming",
+    max_rows=None,
+    family="own",
+    continuous=False,
+    binned=False,
 ) -> None:
     """Print each table's reference DCR (``reference_dcr``): mean and spread over seeds."""
     print("DCROverfittingProtection of real rows never seen (a perfect generator)")
     scores = {}
-    for name, (df, target, task) in load_tables(half, family, continuous).items():
+    for name, (df, target, task) in load_tables(half, family, continuous, binned).items():
         if names and name not in names:
             continue
         scores[name] = [reference_dcr(df, target, task, seed, max_rows) for seed in seeds]
@@ -417,8 +448,9 @@ def run(
     family="own",
     unbalanced=False,
     continuous=False,
+    binned=False,
 ):
-    tables = load_tables(half, family, continuous)
+    tables = load_tables(half, family, continuous, binned)
     rows = []
     for name, (df, target, task) in tables.items():
         if names and name not in names:
@@ -514,6 +546,11 @@ def main(argv=None) -> None:
         help="each table cut to its target and numeric columns of 3+ values (continuous_only)",
     )
     parser.add_argument(
+        "--binned",
+        action="store_true",
+        help="one numeric column of each table binned into three categories (one_binned)",
+    )
+    parser.add_argument(
         "--no-fit-time",
         action="store_true",
         help="skip the 1,000-row fit timing that ends every run (tuning runs)",
@@ -542,7 +579,13 @@ def main(argv=None) -> None:
     warnings.simplefilter("ignore")
     if args.reference:
         reference(
-            tuple(args.seeds), args.tables, args.half, args.rows, args.family, args.continuous
+            tuple(args.seeds),
+            args.tables,
+            args.half,
+            args.rows,
+            args.family,
+            args.continuous,
+            args.binned,
         )
         return
     if args.fit_time_only:
@@ -558,6 +601,7 @@ def main(argv=None) -> None:
             args.family,
             args.unbalanced,
             args.continuous,
+            args.binned,
         )
     )
     if not args.no_fit_time:

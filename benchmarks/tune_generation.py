@@ -1350,6 +1350,11 @@ def main(argv=None) -> None:
         help="each table cut to its target and numeric columns of 3+ values",
     )
     parser.add_argument(
+        "--binned",
+        action="store_true",
+        help="one numeric column of each table binned into three categories",
+    )
+    parser.add_argument(
         "--seeds",
         type=int,
         nargs="+",
@@ -1401,7 +1406,9 @@ def main(argv=None) -> None:
         for k, v in constants.items()
     ]
     with _overriding(*settings, *patches):
-        for name, (df, target, task) in load_tables("tuning", args.family, args.continuous).items():
+        for name, (df, target, task) in load_tables(
+            "tuning", args.family, args.continuous, args.binned
+        ).items():
             for seed in args.seeds:
                 train, test = split(df, target, task, seed, args.rows)
                 generator = WRAPPERS.get(args.variant, OurVAE)(**params)
@@ -1413,6 +1420,7 @@ def main(argv=None) -> None:
             f"variant {args.variant}"
             + (f", {args.rows} rows" if args.rows else "")
             + (", continuous columns" if args.continuous else "")
+            + (", one column binned" if args.binned else "")
         )
         print(results)
         print("mean", " ".join(f"{m} {results[m].mean():.3f}" for m in METRICS))

@@ -120,3 +120,33 @@ def test_the_numeric_pool_build_keeps_numbers_and_the_target(monkeypatch, tmp_pa
     table, target = tables["Wide"]
     assert target == "target"
     assert list(table.columns) == [*"abcdefg", "target"]
+
+
+def test_one_binned_bins_the_first_numeric_column_that_cuts_into_three():
+    # the --binned condition, built as the confirming tables are: one numeric
+    # column (never the target, never one whose quantiles tie) becomes
+    # low / mid / high text; every other column is left as it was
+    import pandas as pd
+
+    bench_generation = pytest.importorskip("bench_generation")
+    rng = np.random.RandomState(0)
+    n = 60
+    table = pd.DataFrame(
+        {
+            "y": rng.normal(size=n),  # the target (a regression's): never binned
+            "tied": np.r_[np.zeros(45), np.arange(15.0)],  # its tertiles tie: skipped
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+        }
+    )
+    tables = {"T": (table, "y", "regression"), "Flat": (table[["y", "tied"]], "y", "regression")}
+    out = bench_generation.one_binned(tables)
+    assert list(out) == ["T"]  # nothing cuts into three: the table is left out
+    binned, target, task = out["T"]
+    assert (target, task) == ("y", "regression")
+    assert list(binned.columns) == list(table.columns)
+    assert binned["a"].value_counts().to_dict() == {"low": 20, "mid": 20, "high": 20}
+    for column in ("y", "tied", "b"):
+        np.testing.assert_array_equal(binned[column], table[column])
+    # the bins follow the values: every "low" below every "high"
+    assert table.loc[binned["a"] == "low", "a"].max() < table.loc[binned["a"] == "high", "a"].min()

@@ -150,3 +150,38 @@ def test_one_binned_bins_the_first_numeric_column_that_cuts_into_three():
         np.testing.assert_array_equal(binned[column], table[column])
     # the bins follow the values: every "low" below every "high"
     assert table.loc[binned["a"] == "low", "a"].max() < table.loc[binned["a"] == "high", "a"].min()
+
+
+def test_check_halves_reads_the_printed_block_and_counts_halves_behind(capsys):
+    # bench_generation's own report, read back: every value round-trips, and
+    # the halves are counted from the per-table differences
+    import pandas as pd
+
+    bench_generation = pytest.importorskip("bench_generation")
+    check_halves = pytest.importorskip("check_halves")
+    cols = ["quality", "shapes", "pairs", "logdet", "auc_lr", "auc_gb", "tstr", "trtr", "dcr"]
+    # VAEGenerator minus TVAE on dcr: +0.3, +0.1, -0.2, -0.4 (two seeds each)
+    ours = {"A": 0.5, "B": 0.4, "C": 0.2, "D_long_name": 0.1}
+    theirs = {"A": 0.2, "B": 0.3, "C": 0.4, "D_long_name": 0.5}
+    rows = []
+    for table in ours:
+        for shift in (0.01, -0.01):  # two seeds
+            for generator, dcr in (("VAEGenerator", ours[table]), ("TVAE", theirs[table])):
+                values = dict.fromkeys(cols, 0.5)
+                rows.append({"table": table, "generator": generator, **values, "dcr": dcr + shift})
+    results = pd.DataFrame(rows).assign(fit_s=1.0)
+    print("  A seed 10 VAEGenerator: quality 0.500 (1.0 s)")  # progress lines are skipped
+    bench_generation.report(results)
+    parsed = check_halves.per_table(capsys.readouterr().out)
+    assert set(parsed) == {"VAEGenerator", "TVAE"}
+    assert parsed["TVAE"]["D_long_name"]["dcr"] == pytest.approx(0.5)
+    assert parsed["VAEGenerator"]["B"]["pairs"] == pytest.approx(0.5)
+    diff, behind, far = check_halves.halves_behind(
+        parsed["VAEGenerator"], parsed["TVAE"], "dcr", k=2, gap=0.15
+    )
+    assert diff == pytest.approx({"A": 0.3, "B": 0.1, "C": -0.2, "D_long_name": -0.4})
+    # pairs' means: AB .2, AC .05, AD -.05, BC -.05, BD -.15, CD -.3
+    assert behind == pytest.approx(4 / 6)
+    assert far == pytest.approx(2 / 6)
+    with pytest.raises(ValueError, match="fewer than k=5"):
+        check_halves.halves_behind(parsed["VAEGenerator"], parsed["TVAE"], "dcr", k=5, gap=0)

@@ -591,7 +591,10 @@ thinned decoder, dropout on at sampling (a Monte Carlo draw of the weights;
 short of each training extreme (``tail1``, ``tail2``:
 ``CALIBRATION_TAIL``): .890 / .848 / .466 / .753 / .316 and .884 / .837 /
 .471 / .744 / .326; pair trends fall most where a skewed column's extremes
-carry its correlation (Hdma .861 to .743). None passed; nothing changed.
+carry its correlation (Hdma .861 to .743). Declared after those, the two
+that bought DCR without TSTR together (``local_cut3_tail1``): .887 / .846
+/ .467 / .754 / .325, short of the bar (.327). None passed; nothing
+changed.
 
 Usage::
 
@@ -1296,6 +1299,7 @@ VARIANTS.update({name: ({}, {}) for name in MC_DROPOUTS})
 VARIANTS.update(
     {"tail1": ({"CALIBRATION_TAIL": 1.0}, {}), "tail2": ({"CALIBRATION_TAIL": 2.0}, {})}
 )
+VARIANTS["local_cut3_tail1"] = ({"_privacy.SMALL_TABLE_CUT": 3, "CALIBRATION_TAIL": 1.0}, {})
 
 
 def mc_dropout(rate):

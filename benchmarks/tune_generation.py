@@ -593,7 +593,12 @@ short of each training extreme (``tail1``, ``tail2``:
 .471 / .744 / .326; pair trends fall most where a skewed column's extremes
 carry its correlation (Hdma .861 to .743). Declared after those, the two
 that bought DCR without TSTR together (``local_cut3_tail1``): .887 / .846
-/ .467 / .754 / .325, short of the bar (.327). None passed; nothing
+/ .467 / .754 / .325, short of the bar (.327). Then the calibration's
+kernel-smoothed target with the draws past a column's training range
+reflected back inside it (``smooth0.3_reflect``, ``smooth0.1_reflect``:
+``CALIBRATION_REFLECT``), declared to test whether ``smooth0.3`` lost DCR
+(.296) through draws past the range: .903 / .875 / .477 / .756 / .296 and
+.901 / .871 / .471 / .746 / .297, so it did not. None passed; nothing
 changed.
 
 Usage::
@@ -1299,6 +1304,8 @@ VARIANTS.update({name: ({}, {}) for name in MC_DROPOUTS})
 VARIANTS.update(
     {"tail1": ({"CALIBRATION_TAIL": 1.0}, {}), "tail2": ({"CALIBRATION_TAIL": 2.0}, {})}
 )
+VARIANTS["smooth0.3_reflect"] = ({"CALIBRATION_BANDWIDTH": 0.3, "CALIBRATION_REFLECT": True}, {})
+VARIANTS["smooth0.1_reflect"] = ({"CALIBRATION_BANDWIDTH": 0.1, "CALIBRATION_REFLECT": True}, {})
 VARIANTS["local_cut3_tail1"] = ({"_privacy.SMALL_TABLE_CUT": 3, "CALIBRATION_TAIL": 1.0}, {})
 
 

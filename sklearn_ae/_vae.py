@@ -43,6 +43,9 @@ CALIBRATION_KERNEL_COPIES = 20
 #: rows' share short of each end (0: the generated extremes map onto the
 #: training minimum and maximum themselves).
 CALIBRATION_TAIL = 0.0
+#: Kernel draws of the training marginals that fall past a column's training
+#: minimum or maximum are reflected back inside it (with ``CALIBRATION_BANDWIDTH``).
+CALIBRATION_REFLECT = False
 
 #: Rounds of refining the categorical logit offsets.
 CALIBRATION_ROUNDS = 3
@@ -828,6 +831,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
                     kernel = np.random.RandomState(1)
                     target = np.repeat(target, CALIBRATION_KERNEL_COPIES, axis=0)
                     target = target + CALIBRATION_BANDWIDTH * kernel.standard_normal(target.shape)
+                    if CALIBRATION_REFLECT:
+                        low = np.nanmin(X_enc[:, :n_numeric], axis=0)
+                        high = np.nanmax(X_enc[:, :n_numeric], axis=0)
+                        target = np.where(target < low, 2 * low - target, target)
+                        target = np.where(target > high, 2 * high - target, target)
+                        target = np.clip(target, low, high)
                 shrink = min(CALIBRATION_TAIL / len(X_enc), 0.25)
                 observed = np.nanquantile(target, shrink + (1 - 2 * shrink) * probs, axis=0)
                 self.marginal_quantiles_ = [

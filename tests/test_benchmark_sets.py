@@ -185,3 +185,25 @@ def test_check_halves_reads_the_printed_block_and_counts_halves_behind(capsys):
     assert far == pytest.approx(2 / 6)
     with pytest.raises(ValueError, match="fewer than k=5"):
         check_halves.halves_behind(parsed["VAEGenerator"], parsed["TVAE"], "dcr", k=5, gap=0)
+
+
+def test_unseen_rows_lie_outside_the_cut_the_generators_train_and_test_on():
+    # --unseen's stand-ins: real rows neither split of the benchmark's cut
+    # holds (an index label repeated in the table must not matter)
+    import pandas as pd
+
+    bench_generation = pytest.importorskip("bench_generation")
+    rng = np.random.RandomState(0)
+    n = 300
+    df = pd.DataFrame(
+        {"id": np.arange(n), "x": rng.normal(size=n), "y": rng.choice(["a", "b"], n)},
+        index=np.repeat(np.arange(n // 2), 2),  # labels twice each
+    )
+    train, test = bench_generation.split(df, "y", "classification", 10, 120)
+    unseen = bench_generation.outside_rows(df, 10, 120, len(train))
+    assert len(unseen) == len(train)
+    assert not set(unseen["id"]) & (set(train["id"]) | set(test["id"]))
+    assert len(set(train["id"]) | set(test["id"])) == 120
+    # fewer rows outside than asked for: all of them
+    assert len(bench_generation.outside_rows(df, 10, 120, 500)) == n - 120
+    assert np.isnan(bench_generation.unseen_dcr(df, "y", "classification", 10, None))

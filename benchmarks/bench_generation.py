@@ -419,29 +419,56 @@ def reference_dcr(df, target, task, seed, max_rows=None) -> float:
     return dcr(train, unseen.reset_index(drop=True).iloc[: len(train)], held_out)
 
 
-def outside_rows(df, seed, max_rows, n) -> pd.DataFrame:
-    """Up to ``n`` real rows (drawn from the seed) outside ``split``'s cut of ``max_rows``."""
+def outside_rows(df, seed, max_rows, n, train=None) -> pd.DataFrame:
+    """Up to ``n`` real rows (drawn from the seed) outside ``split``'s cut of ``max_rows``.
+
+    With ``train``, only rows whose text and category values all occur in it
+    (a generator fitted on ``train`` draws no other category either).
+    """
     frame = df.reset_index(drop=True)  # the cut draws positions: the same rows as split's
     rest = frame.drop(index=_cut(frame, seed, max_rows).index)
+    if train is not None:
+        for c in train.columns:
+            if not pd.api.types.is_numeric_dtype(train[c]):
+                rest = rest[rest[c].isin(set(train[c]))]
     if len(rest) > n:
         rest = rest.sample(n=n, random_state=seed)
     return rest.reset_index(drop=True)
 
 
-def unseen_dcr(df, target, task, seed, max_rows) -> float:
-    """DCROverfittingProtection of real rows from outside the cut, at the benchmark's own split.
+def unseen_scores(df, target, task, seed, max_rows) -> dict:
+    """Every benchmark metric of real rows from outside the cut, at the benchmark's own split.
 
     With a table cut to ``max_rows`` (``--rows``), the rows the cut left out
     are real rows from the same population that neither the training nor the
-    held-out rows hold: as many of them as a generator samples stand in for
-    its rows. Unlike ``reference_dcr`` it scores at exactly the generators'
-    proportions (the same training and held-out rows). NaN where the table
-    has no rows outside the cut.
+    held-out rows hold: as many of them as a generator samples (of those
+    whose categories the training rows hold) stand in for its rows, and are
+    scored as its rows are (``evaluate``). That is what a
+    generator drawing from the true distribution scores at exactly the
+    generators' proportions, on fidelity (measured against the training
+    rows) as on DCR. Empty where the table has no rows outside the cut.
     """
     if max_rows is None or len(df) <= max_rows:
-        return float("nan")
+        return {}
     train, held_out = split(df, target, task, seed, max_rows)
-    return dcr(train, outside_rows(df, seed, max_rows, len(train)), held_out)
+    unseen = outside_rows(df, seed, max_rows, len(train), train)
+    return evaluate(train, unseen, held_out, target, task, seed)
+
+
+def unseen(seeds, names=None, max_rows=None, family="own", continuous=False, binned=False):
+    """Print ``unseen_scores`` per table (means over seeds) and over tables."""
+    rows = []
+    for name, (df, target, task) in load_tables("tuning", family, continuous, binned).items():
+        if names and name not in names:
+            continue
+        for seed in seeds:
+            rows.append({"table": name, **unseen_scores(df, target, task, seed, max_rows)})
+    cols = ["quality", "pairs", "auc_gb", "tstr", "dcr"]
+    results = pd.DataFrame(rows).groupby("table", sort=False)[cols].mean()
+    print("real rows from outside each cut, scored as a generator's rows")
+    with pd.option_context("display.width", 200, "display.precision", 3):
+        print(results)
+    print("mean", " ".join(f"{m} {results[m].mean():.3f}" for m in cols))
 
 
 def reference(
@@ -452,22 +479,14 @@ def reference(
     family="own",
     continuous=False,
     binned=False,
-    unseen=False,
 ) -> None:
-    """Print each table's reference DCR (``reference_dcr``): mean and spread over seeds.
-
-    ``unseen``: ``unseen_dcr`` instead (tables cut to ``max_rows``).
-    """
-    score = unseen_dcr if unseen else reference_dcr
-    print(
-        "DCROverfittingProtection of real rows never seen (a perfect generator)"
-        + (", from outside each cut, at the benchmark's split" if unseen else "")
-    )
+    """Print each table's reference DCR (``reference_dcr``): mean and spread over seeds."""
+    print("DCROverfittingProtection of real rows never seen (a perfect generator)")
     scores = {}
     for name, (df, target, task) in load_tables(half, family, continuous, binned).items():
         if names and name not in names:
             continue
-        scores[name] = [score(df, target, task, seed, max_rows) for seed in seeds]
+        scores[name] = [reference_dcr(df, target, task, seed, max_rows) for seed in seeds]
         print(f"  {name:28s} {np.mean(scores[name]):.3f} (sd {np.std(scores[name]):.3f})")
     print(f"  {'mean over tables':28s} {np.mean([np.mean(v) for v in scores.values()]):.3f}")
 
@@ -611,14 +630,17 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--unseen",
         action="store_true",
-        help="with --rows: only print the DCR of real rows from outside each cut, at the "
-        "benchmark's own split (unseen_dcr)",
+        help="with --rows (tuning tables): only score real rows from outside each cut as a "
+        "generator's rows, at the benchmark's own split (unseen_scores)",
     )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.unseen and args.rows is None:
         parser.error("--unseen needs --rows: the unseen rows are those outside the cut")
-    if args.reference or args.unseen:
+    if args.unseen:
+        unseen(tuple(args.seeds), args.tables, args.rows, args.family, args.continuous, args.binned)
+        return
+    if args.reference:
         reference(
             tuple(args.seeds),
             args.tables,
@@ -627,7 +649,6 @@ def main(argv=None) -> None:
             args.family,
             args.continuous,
             args.binned,
-            args.unseen,
         )
         return
     if args.fit_time_only:

@@ -206,4 +206,12 @@ def test_unseen_rows_lie_outside_the_cut_the_generators_train_and_test_on():
     assert len(set(train["id"]) | set(test["id"])) == 120
     # fewer rows outside than asked for: all of them
     assert len(bench_generation.outside_rows(df, 10, 120, 500)) == n - 120
-    assert np.isnan(bench_generation.unseen_dcr(df, "y", "classification", 10, None))
+    assert bench_generation.unseen_scores(df, "y", "classification", 10, None) == {}
+    # a category the training rows lack: no row holding it stands in
+    df["kind"] = np.where(np.arange(n) % 7 == 0, "rare", "common")
+    train, test = bench_generation.split(df, "y", "classification", 10, 120)
+    known = train.assign(kind="common")  # as if the training rows held no "rare"
+    kept = bench_generation.outside_rows(df, 10, 120, 500, known)
+    cut = set(train["id"]) | set(test["id"])
+    expected = df[~df["id"].isin(cut) & (df["kind"] == "common")]
+    assert sorted(kept["id"]) == sorted(expected["id"])

@@ -68,11 +68,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import splits  # noqa: E402
 from bench_generation import (  # noqa: E402
-    _cut,
     continuous_columns,
     dcr,
     generators,
     load_tables,
+    outside_rows,
     split,
     utility,
 )
@@ -222,7 +222,7 @@ def probe_scores(tables, seeds, n_rows, cuts, params, anchors=False) -> pd.DataF
         numeric = continuous_columns(df)
         for seed in seeds:
             train, _ = split(df, target, task, seed, n_rows)
-            unseen = df.drop(_cut(df, seed, n_rows).index)[list(train.columns)]
+            unseen = outside_rows(df, seed, n_rows, 2000)[list(train.columns)]
             probe = VAEGenerator(random_state=seed, **params)._small_table_probe()
             probe._fit(train)
             trained, held = (t.numpy() for t in probe.net_.train_split.indices(len(train)))
@@ -234,7 +234,7 @@ def probe_scores(tables, seeds, n_rows, cuts, params, anchors=False) -> pd.DataF
             k = len(held_rows)
             groups = [rows.iloc[order[g * k : (g + 1) * k]] for g in range(len(rows) // k)]
             sets = (held_rows, groups, numeric, span)
-            row = {"table": name, "seed": seed, "unseen": _training_likeness(unseen[:2000], *sets)}
+            row = {"table": name, "seed": seed, "unseen": _training_likeness(unseen, *sets)}
             for cut in cuts:
                 with _overriding((_privacy, "SMALL_TABLE_CUT", cut)):
                     probe._fit_privacy(frame)

@@ -67,6 +67,7 @@ from sklearn.model_selection import train_test_split
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import splits  # noqa: E402
+import tune_generation  # noqa: E402
 from bench_generation import (  # noqa: E402
     continuous_columns,
     dcr,
@@ -204,6 +205,114 @@ def versus(tables, seeds, n_rows) -> pd.DataFrame:
     return pd.DataFrame(out).groupby(["table", "generator"], sort=False).mean()
 
 
+#: Neighbours counted for a row's local sparseness in ``--density``.
+DENSITY_K = 5
+#: Bins of sparseness (quantiles of the real unseen rows') in ``--density``.
+DENSITY_BINS = 5
+
+
+def gower_kth(rows: pd.DataFrame, to: pd.DataFrame, numeric, span, k: int) -> np.ndarray:
+    """Gower distance from each row to its ``k``-th nearest row of ``to``."""
+    d = np.zeros((len(rows), len(to)))
+    for col in rows.columns:
+        if col in numeric:
+            a, b = rows[col].to_numpy(float), to[col].to_numpy(float)
+            d += np.abs(a[:, None] - b[None, :]) / span[col]
+        else:
+            a, b = rows[col].astype(str).to_numpy(), to[col].astype(str).to_numpy()
+            d += a[:, None] != b[None, :]
+    return np.sort(d, axis=1)[:, k - 1] / rows.shape[1]
+
+
+def density(tables, seeds, n_rows, with_anchors: bool, variants=()) -> pd.DataFrame:
+    """Closer to a training row, and how sparse the region a row lies in, per row.
+
+    On the benchmark's split of each table cut to ``n_rows``: the default
+    VAEGenerator's rows (and with ``with_anchors`` every generator's), and
+    as many real rows from outside the cut (``unseen``). A row's sparseness
+    is its Gower distance to its ``DENSITY_K``-th nearest row of the training
+    and held-out rows together (no side favoured); its bin, among
+    ``DENSITY_BINS`` cut at the unseen rows' quantiles of that table and
+    seed. One line per row: table, seed, kind, bin, closer (1 where the
+    nearest training row is nearer than the nearest held-out one, ties half).
+    """
+    out = []
+    for name, (df, target, task) in tables.items():
+        for seed in seeds:
+            train, test = split(df, target, task, seed, n_rows)
+            numeric = continuous_columns(df)
+            span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
+            union = pd.concat([train, test], ignore_index=True)
+            kinds = {"unseen": outside_rows(df, seed, n_rows, len(train), train)}
+            if with_anchors:
+                for label, generator in generators().items():
+                    kinds[label] = generator.fit(train, seed).sample(len(train))
+            else:
+                model = VAEGenerator(random_state=seed).fit(train)
+                kinds["VAEGenerator"] = model.sample(len(train), random_state=seed)
+            for name_ in variants:
+                overrides, make = tune_generation.variant(name_)
+                with _overriding(*overrides):
+                    kinds[name_] = make().fit(train, seed).sample(len(train))
+            edges = None
+            for kind, rows in kinds.items():
+                rows = rows[list(train.columns)].reset_index(drop=True)
+                if not len(rows):
+                    break  # no real rows outside the cut: nothing to bin on
+                sparse = gower_kth(rows, union, numeric, span, DENSITY_K)
+                if edges is None:  # the unseen rows come first
+                    edges = np.quantile(sparse, np.linspace(0, 1, DENSITY_BINS + 1)[1:-1])
+                to_train = gower_nearest(rows, train, numeric, span)
+                to_test = gower_nearest(rows, test, numeric, span)
+                closer = (to_train < to_test) + 0.5 * (to_train == to_test)
+                out.append(
+                    pd.DataFrame(
+                        {
+                            "table": name,
+                            "seed": seed,
+                            "kind": kind,
+                            "bin": np.searchsorted(edges, sparse, side="right"),
+                            "closer": closer,
+                        }
+                    )
+                )
+    return pd.concat(out, ignore_index=True)
+
+
+def density_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per kind: the share of its rows in each sparseness bin and their
+    closer-to-training share there; and its gap to the unseen rows' closer
+    share cut in two (an Oaxaca-Blinder split): ``gap_where``, from where its
+    rows lie (its bins at the unseen rows' rate in each), and ``gap_how``,
+    from how they lie there (its rate against the unseen rows', at its own
+    bins). Means over tables and seeds of the per-table figures.
+    """
+    per = rows.groupby(["kind", "table", "seed", "bin"], sort=False)["closer"].agg(["size", "mean"])
+    totals = per.groupby(level=["kind", "table", "seed"])["size"].transform("sum")
+    per["share"] = per["size"] / totals
+    share = per["share"].unstack("bin", fill_value=0.0).sort_index(axis=1)
+    rate = per["mean"].unstack("bin").sort_index(axis=1)
+    real_share = share.xs("unseen", level="kind")
+    real_rate = rate.xs("unseen", level="kind")
+    lines = []
+    for kind in rows["kind"].unique():
+        s = share.xs(kind, level="kind").reindex(real_rate.index).fillna(0.0)
+        r = rate.xs(kind, level="kind").reindex(real_rate.index)
+        # a bin the unseen rows leave empty (ties at an edge) counts at the kind's own rate
+        base = real_rate.fillna(r).fillna(0.0)
+        lines.append(
+            {
+                "kind": kind,
+                "closer": (s * r.fillna(0.0)).sum(axis=1).mean(),
+                "gap_where": ((s - real_share) * base).sum(axis=1).mean(),
+                "gap_how": (s * (r.fillna(0.0) - base)).sum(axis=1).mean(),
+                **{f"share{b}": s[b].mean() for b in s.columns},
+                **{f"rate{b}": r[b].mean() for b in r.columns},
+            }
+        )
+    return pd.DataFrame(lines).set_index("kind")
+
+
 def _training_likeness(frame, held, groups, numeric, span) -> float:
     """Mean share of ``groups`` whose nearest row is nearer to a row than ``held``'s (ties half)."""
     to_held = gower_nearest(frame, held, numeric, span)
@@ -288,6 +397,7 @@ def main(argv=None) -> None:
     mode.add_argument("--rates", action="store_true")
     mode.add_argument("--versus", action="store_true")
     mode.add_argument("--probe", action="store_true")
+    mode.add_argument("--density", action="store_true")
     parser.add_argument("--half", choices=["tuning", "confirming"], default="tuning")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--family", choices=["own", "external", "pool"], default="own")
@@ -302,8 +412,13 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--cuts", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5], help="--probe: filter cuts"
     )
+    parser.add_argument(
+        "--variants", nargs="+", default=[], help="--density: tune_generation.py variants too"
+    )
     parser.add_argument("--params", default="{}", help="--probe: VAEGenerator parameters (JSON)")
-    parser.add_argument("--anchors", action="store_true", help="--probe: also the other generators")
+    parser.add_argument(
+        "--anchors", action="store_true", help="--probe, --density: also the other generators"
+    )
     args = parser.parse_args(argv)
     if set(args.seeds) & {0, 1, 2} and args.half != "confirming":
         parser.error("seeds 0, 1 and 2 are the reported ones; use tuning seeds")
@@ -332,6 +447,12 @@ def main(argv=None) -> None:
             return
         if args.versus:
             print(versus(tables, args.seeds, args.rows))
+            return
+        if args.density:
+            if args.rows is None:
+                parser.error("--density needs --rows (unseen rows come from outside the cut)")
+            rows = density(tables, args.seeds, args.rows, args.anchors, args.variants)
+            print(density_summary(rows).T)
             return
         if args.where:
             if args.rows is None:

@@ -629,6 +629,7 @@ import argparse
 import os
 import sys
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -1368,6 +1369,54 @@ def mc_dropout(rate):
 METRICS = ["quality", "shapes", "pairs", "auc_gb", "tstr", "dcr"]
 
 
+def variant(name: str):
+    """What a variant overrides, and its generator: ``(overrides, make)``.
+
+    ``overrides`` are ``_overriding`` triples (module constants and patches);
+    ``make()`` builds the generator (``fit(train, seed)``, ``sample(n)``) with
+    the variant's parameters. Build and fit it inside ``_overriding(*overrides)``.
+    """
+    constants, params = VARIANTS[name]
+    patches = []
+    if name in MIXTURES:
+        patches = mixture_prior(MIXTURES[name])
+    if name in SPREADS:
+        patches = code_spread(SPREADS[name])
+    if name in NOISES:
+        patches = sampling_noise(NOISES[name])
+    if name in FILTERS:
+        patches = distance_filter(*FILTERS[name])
+    if name == "posterior_codes":
+        patches = posterior_codes()
+    if name == "holdout_filter":
+        patches = holdout_filter()
+    if name in BUDGETS:
+        patches = small_table_budget(BUDGETS[name])
+    if name in FILTER_CUTS:
+        patches = filter_cut(FILTER_CUTS[name])
+    if name in FAR_CAPS:
+        patches = far_cap(FAR_CAPS[name])
+    if name in RESIDUALS:
+        patches = residual_correlation(RESIDUALS[name])
+    if name.startswith("weighted_stop"):
+        patches = weighted_stop()
+    if name in MC_DROPOUTS:
+        patches = mc_dropout(MC_DROPOUTS[name])
+    if name == "holdout20":
+        patches = holdout_at_least(20)
+    modules = {
+        "_tabular": tabular,
+        "_base": base,
+        "_privacy": privacy,
+        "VAEGenerator": vae.VAEGenerator,
+    }
+    settings = [
+        (modules[k.split(".")[0]], k.split(".")[1], v) if "." in k else (vae, k, v)
+        for k, v in constants.items()
+    ]
+    return [*settings, *patches], partial(WRAPPERS.get(name, OurVAE), **params)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variant", choices=sorted(VARIANTS))
@@ -1404,50 +1453,15 @@ def main(argv=None) -> None:
     # one thread, as every recorded row: with two, a full-batch step sums in
     # another order and the figures move in the third decimal
     torch.set_num_threads(1)
-    constants, params = VARIANTS[args.variant]
+    overrides, make = variant(args.variant)
     rows = []
-    patches = mixture_prior(MIXTURES[args.variant]) if args.variant in MIXTURES else []
-    if args.variant in SPREADS:
-        patches = code_spread(SPREADS[args.variant])
-    if args.variant in NOISES:
-        patches = sampling_noise(NOISES[args.variant])
-    if args.variant in FILTERS:
-        patches = distance_filter(*FILTERS[args.variant])
-    if args.variant == "posterior_codes":
-        patches = posterior_codes()
-    if args.variant == "holdout_filter":
-        patches = holdout_filter()
-    if args.variant in BUDGETS:
-        patches = small_table_budget(BUDGETS[args.variant])
-    if args.variant in FILTER_CUTS:
-        patches = filter_cut(FILTER_CUTS[args.variant])
-    if args.variant in FAR_CAPS:
-        patches = far_cap(FAR_CAPS[args.variant])
-    if args.variant in RESIDUALS:
-        patches = residual_correlation(RESIDUALS[args.variant])
-    if args.variant.startswith("weighted_stop"):
-        patches = weighted_stop()
-    if args.variant in MC_DROPOUTS:
-        patches = mc_dropout(MC_DROPOUTS[args.variant])
-    if args.variant == "holdout20":
-        patches = holdout_at_least(20)
-    modules = {
-        "_tabular": tabular,
-        "_base": base,
-        "_privacy": privacy,
-        "VAEGenerator": vae.VAEGenerator,
-    }
-    settings = [
-        (modules[k.split(".")[0]], k.split(".")[1], v) if "." in k else (vae, k, v)
-        for k, v in constants.items()
-    ]
-    with _overriding(*settings, *patches):
+    with _overriding(*overrides):
         for name, (df, target, task) in load_tables(
             "tuning", args.family, args.continuous, args.binned
         ).items():
             for seed in args.seeds:
                 train, test = split(df, target, task, seed, args.rows)
-                generator = WRAPPERS.get(args.variant, OurVAE)(**params)
+                generator = make()
                 synthetic = generator.fit(train, seed).sample(len(train))[list(train.columns)]
                 rows.append({"table": name, **evaluate(train, synthetic, test, target, task, seed)})
     results = pd.DataFrame(rows).groupby("table", sort=False)[METRICS].mean()

@@ -215,3 +215,44 @@ def test_unseen_rows_lie_outside_the_cut_the_generators_train_and_test_on():
     cut = set(train["id"]) | set(test["id"])
     expected = df[~df["id"].isin(cut) & (df["kind"] == "common")]
     assert sorted(kept["id"]) == sorted(expected["id"])
+
+
+def test_density_summary_splits_the_closer_gap_into_where_and_how():
+    # two tables; unseen rows spread evenly over two bins at rates .5 / .7;
+    # "gen" puts 3/4 of its rows in bin 1 (where) and is .1 / .2 closer there (how)
+    import pandas as pd
+
+    check = pytest.importorskip("check_privacy_filter")
+    rows = []
+    for table in ("A", "B"):
+        for b, rate in ((0, 0.5), (1, 0.7)):
+            closer = [1.0] * int(rate * 20) + [0.0] * (20 - int(rate * 20))
+            rows += [("unseen", table, b, c) for c in closer]
+        for b, rate, n in ((0, 0.6, 10), (1, 0.9, 30)):
+            closer = [1.0] * int(rate * n) + [0.0] * (n - int(rate * n))
+            rows += [("gen", table, b, c) for c in closer]
+    frame = pd.DataFrame(rows, columns=["kind", "table", "bin", "closer"]).assign(seed=10)
+    out = check.density_summary(frame)
+    assert out.loc["unseen", "closer"] == pytest.approx(0.6)
+    assert out.loc["gen", "closer"] == pytest.approx(0.25 * 0.6 + 0.75 * 0.9)
+    assert out.loc["gen", "gap_where"] == pytest.approx((0.25 - 0.5) * 0.5 + (0.75 - 0.5) * 0.7)
+    assert out.loc["gen", "gap_how"] == pytest.approx(0.25 * 0.1 + 0.75 * 0.2)
+    gap = out.loc["gen", "closer"] - out.loc["unseen", "closer"]
+    assert out.loc["gen", "gap_where"] + out.loc["gen", "gap_how"] == pytest.approx(gap)
+    assert out.loc["unseen", ["gap_where", "gap_how"]].tolist() == pytest.approx([0, 0])
+    assert out.loc["gen", "share1"] == pytest.approx(0.75)
+
+
+def test_gower_kth_counts_numbers_over_their_span_and_categories_as_one():
+    import pandas as pd
+
+    check = pytest.importorskip("check_privacy_filter")
+    to = pd.DataFrame({"x": [0.0, 1.0, 4.0], "c": ["a", "b", "a"]})
+    rows = pd.DataFrame({"x": [0.0], "c": ["a"]})
+    span = pd.Series({"x": 4.0})
+    # distances (x/4 + mismatch) / 2: 0, (0.25 + 1) / 2, 1 / 2
+    first = check.gower_kth(rows, to, ["x"], span, 1)
+    second = check.gower_kth(rows, to, ["x"], span, 2)
+    third = check.gower_kth(rows, to, ["x"], span, 3)
+    assert [first[0], second[0], third[0]] == pytest.approx([0.0, 0.5, 0.625])
+    assert check.gower_nearest(rows, to, ["x"], span)[0] == pytest.approx(first[0])

@@ -83,8 +83,8 @@ from sklearn_ae._base import _overriding  # noqa: E402
 from sklearn_ae._vae import PRIVACY_STATE  # noqa: E402
 
 
-def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.ndarray:
-    """Gower distance from each row to its nearest row of ``to``.
+def gower_matrix(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.ndarray:
+    """Gower distances from each row to each row of ``to``.
 
     The filter's own embedding (``sklearn_ae._privacy.embed``) goes through the
     fitted codec, which refuses categories it never saw; real rows outside
@@ -98,7 +98,12 @@ def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.nda
         else:
             a, b = rows[col].astype(str).to_numpy(), to[col].astype(str).to_numpy()
             d += a[:, None] != b[None, :]
-    return d.min(axis=1) / rows.shape[1]
+    return d / rows.shape[1]
+
+
+def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.ndarray:
+    """Gower distance from each row to its nearest row of ``to``."""
+    return gower_matrix(rows, to, numeric, span).min(axis=1)
 
 
 def positions(rows, train, test, table=None) -> dict:
@@ -209,19 +214,26 @@ def versus(tables, seeds, n_rows) -> pd.DataFrame:
 DENSITY_K = 5
 #: Bins of sparseness (quantiles of the real unseen rows') in ``--density``.
 DENSITY_BINS = 5
+#: Nearest real rows whose share of training rows ``--density`` reports.
+DENSITY_SHARE_K = 10
 
 
 def gower_kth(rows: pd.DataFrame, to: pd.DataFrame, numeric, span, k: int) -> np.ndarray:
     """Gower distance from each row to its ``k``-th nearest row of ``to``."""
-    d = np.zeros((len(rows), len(to)))
-    for col in rows.columns:
-        if col in numeric:
-            a, b = rows[col].to_numpy(float), to[col].to_numpy(float)
-            d += np.abs(a[:, None] - b[None, :]) / span[col]
-        else:
-            a, b = rows[col].astype(str).to_numpy(), to[col].astype(str).to_numpy()
-            d += a[:, None] != b[None, :]
-    return np.sort(d, axis=1)[:, k - 1] / rows.shape[1]
+    return np.sort(gower_matrix(rows, to, numeric, span), axis=1)[:, k - 1]
+
+
+def neighbourhood(rows, train, test, numeric, span):
+    """Per row: its sparseness (Gower distance to its ``DENSITY_K``-th nearest
+    real row, training and held-out alike), the share of training rows among
+    its ``DENSITY_SHARE_K`` nearest real rows, and whether its nearest
+    training row is nearer than its nearest held-out one (ties half)."""
+    d = gower_matrix(rows, pd.concat([train, test], ignore_index=True), numeric, span)
+    order = np.argsort(d, axis=1, kind="stable")
+    sparse = np.take_along_axis(d, order[:, DENSITY_K - 1 : DENSITY_K], axis=1)[:, 0]
+    train_share = (order[:, :DENSITY_SHARE_K] < len(train)).mean(axis=1)  # training rows first
+    to_train, to_test = d[:, : len(train)].min(axis=1), d[:, len(train) :].min(axis=1)
+    return sparse, train_share, (to_train < to_test) + 0.5 * (to_train == to_test)
 
 
 def density(tables, seeds, n_rows, with_anchors: bool, variants=()) -> pd.DataFrame:
@@ -234,7 +246,8 @@ def density(tables, seeds, n_rows, with_anchors: bool, variants=()) -> pd.DataFr
     and held-out rows together (no side favoured); its bin, among
     ``DENSITY_BINS`` cut at the unseen rows' quantiles of that table and
     seed. One line per row: table, seed, kind, bin, closer (1 where the
-    nearest training row is nearer than the nearest held-out one, ties half).
+    nearest training row is nearer than the nearest held-out one, ties half)
+    and train_share (of the row's ``DENSITY_SHARE_K`` nearest real rows).
     """
     out = []
     for name, (df, target, task) in tables.items():
@@ -242,7 +255,6 @@ def density(tables, seeds, n_rows, with_anchors: bool, variants=()) -> pd.DataFr
             train, test = split(df, target, task, seed, n_rows)
             numeric = continuous_columns(df)
             span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
-            union = pd.concat([train, test], ignore_index=True)
             kinds = {"unseen": outside_rows(df, seed, n_rows, len(train), train)}
             if with_anchors:
                 for label, generator in generators().items():
@@ -259,12 +271,9 @@ def density(tables, seeds, n_rows, with_anchors: bool, variants=()) -> pd.DataFr
                 rows = rows[list(train.columns)].reset_index(drop=True)
                 if not len(rows):
                     break  # no real rows outside the cut: nothing to bin on
-                sparse = gower_kth(rows, union, numeric, span, DENSITY_K)
+                sparse, train_share, closer = neighbourhood(rows, train, test, numeric, span)
                 if edges is None:  # the unseen rows come first
                     edges = np.quantile(sparse, np.linspace(0, 1, DENSITY_BINS + 1)[1:-1])
-                to_train = gower_nearest(rows, train, numeric, span)
-                to_test = gower_nearest(rows, test, numeric, span)
-                closer = (to_train < to_test) + 0.5 * (to_train == to_test)
                 out.append(
                     pd.DataFrame(
                         {
@@ -273,6 +282,7 @@ def density(tables, seeds, n_rows, with_anchors: bool, variants=()) -> pd.DataFr
                             "kind": kind,
                             "bin": np.searchsorted(edges, sparse, side="right"),
                             "closer": closer,
+                            "train_share": train_share,
                         }
                     )
                 )
@@ -285,7 +295,11 @@ def density_summary(rows: pd.DataFrame) -> pd.DataFrame:
     share cut in two (an Oaxaca-Blinder split): ``gap_where``, from where its
     rows lie (its bins at the unseen rows' rate in each), and ``gap_how``,
     from how they lie there (its rate against the unseen rows', at its own
-    bins). Means over tables and seeds of the per-table figures.
+    bins). ``train_share``: the share of training rows among each row's
+    ``DENSITY_SHARE_K`` nearest real rows (training and held-out), which is
+    higher where a kind's rows follow where the training rows happen to lie
+    rather than where real rows do. Means over tables and seeds of the
+    per-table figures.
     """
     per = rows.groupby(["kind", "table", "seed", "bin"], sort=False)["closer"].agg(["size", "mean"])
     totals = per.groupby(level=["kind", "table", "seed"])["size"].transform("sum")
@@ -294,6 +308,8 @@ def density_summary(rows: pd.DataFrame) -> pd.DataFrame:
     rate = per["mean"].unstack("bin").sort_index(axis=1)
     real_share = share.xs("unseen", level="kind")
     real_rate = rate.xs("unseen", level="kind")
+    shares = rows.groupby(["kind", "table", "seed"], sort=False)["train_share"].mean()
+    shares = shares.groupby(level="kind", sort=False).mean()
     lines = []
     for kind in rows["kind"].unique():
         s = share.xs(kind, level="kind").reindex(real_rate.index).fillna(0.0)
@@ -306,6 +322,7 @@ def density_summary(rows: pd.DataFrame) -> pd.DataFrame:
                 "closer": (s * r.fillna(0.0)).sum(axis=1).mean(),
                 "gap_where": ((s - real_share) * base).sum(axis=1).mean(),
                 "gap_how": (s * (r.fillna(0.0) - base)).sum(axis=1).mean(),
+                "train_share": shares.loc[kind],
                 **{f"share{b}": s[b].mean() for b in s.columns},
                 **{f"rate{b}": r[b].mean() for b in r.columns},
             }

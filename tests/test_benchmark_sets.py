@@ -232,6 +232,7 @@ def test_density_summary_splits_the_closer_gap_into_where_and_how():
             closer = [1.0] * int(rate * n) + [0.0] * (n - int(rate * n))
             rows += [("gen", table, b, c) for c in closer]
     frame = pd.DataFrame(rows, columns=["kind", "table", "bin", "closer"]).assign(seed=10)
+    frame["train_share"] = np.where(frame["kind"] == "gen", 0.8, 0.7)
     out = check.density_summary(frame)
     assert out.loc["unseen", "closer"] == pytest.approx(0.6)
     assert out.loc["gen", "closer"] == pytest.approx(0.25 * 0.6 + 0.75 * 0.9)
@@ -241,6 +242,7 @@ def test_density_summary_splits_the_closer_gap_into_where_and_how():
     assert out.loc["gen", "gap_where"] + out.loc["gen", "gap_how"] == pytest.approx(gap)
     assert out.loc["unseen", ["gap_where", "gap_how"]].tolist() == pytest.approx([0, 0])
     assert out.loc["gen", "share1"] == pytest.approx(0.75)
+    assert out["train_share"].tolist() == pytest.approx([0.7, 0.8])
 
 
 def test_gower_kth_counts_numbers_over_their_span_and_categories_as_one():
@@ -256,3 +258,23 @@ def test_gower_kth_counts_numbers_over_their_span_and_categories_as_one():
     third = check.gower_kth(rows, to, ["x"], span, 3)
     assert [first[0], second[0], third[0]] == pytest.approx([0.0, 0.5, 0.625])
     assert check.gower_nearest(rows, to, ["x"], span)[0] == pytest.approx(first[0])
+
+
+def test_neighbourhood_counts_training_rows_among_the_nearest_real_rows(monkeypatch):
+    # one number; training rows at 0..9, held-out rows at 100..104
+    import pandas as pd
+
+    check = pytest.importorskip("check_privacy_filter")
+    monkeypatch.setattr(check, "DENSITY_K", 2)
+    monkeypatch.setattr(check, "DENSITY_SHARE_K", 4)
+    train = pd.DataFrame({"x": np.arange(10.0)})
+    test = pd.DataFrame({"x": 100.0 + np.arange(5.0)})
+    rows = pd.DataFrame({"x": [0.0, 101.0, 9.0]})
+    span = pd.Series({"x": 1.0})
+    sparse, share, closer = check.neighbourhood(rows, train, test, ["x"], span)
+    assert sparse.tolist() == pytest.approx([1.0, 1.0, 1.0])  # the 2nd nearest
+    assert share.tolist() == pytest.approx([1.0, 0.0, 1.0])
+    assert closer.tolist() == [1.0, 0.0, 1.0]
+    # a tie counts half
+    tied = check.neighbourhood(pd.DataFrame({"x": [54.5]}), train, test, ["x"], span)[2]
+    assert tied.tolist() == [0.5]

@@ -447,7 +447,9 @@ def main(argv=None) -> None:
     tables = load_tables(args.half, args.family, args.continuous)
     if args.tables:
         tables = {name: tables[name] for name in args.tables}
-    with pd.option_context("display.width", 200, "display.precision", 3):
+    with pd.option_context(
+        "display.width", 200, "display.precision", 3, "display.max_columns", None
+    ):
         if args.rates:
             result = rates(tables, args.seeds, args.rows)
             print(result.groupby("table", sort=False)["kept"].agg(["min", "median", "max"]))

@@ -1335,6 +1335,54 @@ VARIANTS["read_small_standard"] = ({"READ_NUMBERS_MIN_ROWS": 50}, STANDARD)
 VARIANTS["noise3"] = ({}, {})
 
 
+class SubsetVAEs(OurVAE):
+    """Several ``VAEGenerator`` fits on parts of the training rows (subsample and aggregate).
+
+    The rows are cut into ``parts`` random equal parts; model ``i`` is fitted
+    on every part but those listed for it, and each model draws an equal
+    share of the rows sampled (shuffled together). With ``leave=parts - 1``
+    each model sees one part (``halves2``: two halves); with ``leave=1`` each
+    sees all but one (``thirds3``: each row seen by two models of three).
+    A training row then pulls on the rows of only the models that saw it.
+    """
+
+    parts, leave = 2, 1
+
+    def fit(self, df, seed):
+        rng = np.random.RandomState(seed)
+        part = rng.permutation(len(df)) % self.parts
+        self.models = []
+        for i in range(self.parts):
+            left_out = [(i + j) % self.parts for j in range(self.leave)]
+            rows = df.iloc[np.flatnonzero(~np.isin(part, left_out))]
+            model = vae.VAEGenerator(random_state=seed + i, **self.params)
+            self.models.append(model.fit(rows))
+        self.seed = seed
+        return self
+
+    def sample(self, n):
+        counts = np.full(self.parts, n // self.parts)
+        counts[: n % self.parts] += 1
+        frames = [
+            m.sample(int(c), random_state=self.seed + i)
+            for i, (m, c) in enumerate(zip(self.models, counts, strict=True))
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        return out.sample(frac=1, random_state=self.seed).reset_index(drop=True)
+
+
+class Halves2(SubsetVAEs):
+    parts, leave = 2, 1
+
+
+class Thirds3(SubsetVAEs):
+    parts, leave = 3, 1
+
+
+WRAPPERS.update({"halves2": Halves2, "thirds3": Thirds3})
+VARIANTS.update({"halves2": ({}, {}), "thirds3": ({}, {})})
+
+
 def mc_dropout(rate):
     """Patch: ``sample`` (and the calibration and filter fitted on its draws)
     decodes with the decoder's dropout layers on; ``transform`` and the

@@ -37,6 +37,22 @@ unseen real rows; ``--params`` (JSON) sets VAEGenerator parameters, and
 ``--anchors`` scores the other generators too, fitted on the probe's
 training rows.
 
+``--density`` (each table cut to ``--rows``): where the default's rows
+(``--anchors``: every generator's; ``--variants``: ``tune_generation.py``
+variants too) lie beside real rows from outside the cut. Each row's
+sparseness (Gower distance to its 5th nearest training or held-out row)
+is binned at the real rows' quintiles; the gap between a kind's share of
+rows closer to a training row than to a held-out one and the real rows'
+share is cut in two: ``gap_where`` (it lies in sparser or denser regions)
+and ``gap_how`` (at equal sparseness it lies nearer the training rows).
+``train_share`` is the share of training rows among each row's 10 nearest
+real rows (0.7 for rows that follow the population at a 70/30 split).
+
+``--bands`` (each table cut to ``--rows``): the share of real rows from
+outside the cut, of held-out rows and of the rows ``sample`` returns in
+each band of the fitted default's filter; the real rows' shares say
+whether the filter's reference stands in for unseen rows.
+
 ``--half confirming`` (with ``--rates``, ``--paired`` or ``--versus``,
 report seeds allowed) explains a reported figure; nothing is chosen on it.
 
@@ -47,6 +63,8 @@ Usage::
     python benchmarks/check_privacy_filter.py --rates --half confirming --seeds 0 1 2
     python benchmarks/check_privacy_filter.py --versus --half confirming --tables wine --seeds 0 1 2
     python benchmarks/check_privacy_filter.py --probe --family pool --rows 178 --seeds 10 11
+    python benchmarks/check_privacy_filter.py --density --anchors --family pool --rows 178
+    python benchmarks/check_privacy_filter.py --bands --family pool --rows 178 --seeds 10 11 12
     python benchmarks/check_privacy_filter.py --time
 """
 
@@ -330,6 +348,33 @@ def density_summary(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lines).set_index("kind")
 
 
+def filter_bands(tables, seeds, n_rows) -> pd.DataFrame:
+    """Share of rows in each of the privacy filter's bands, per kind of rows.
+
+    The default fitted on each table's training rows (cut to ``n_rows``);
+    its filter places rows in ``_privacy.BANDS`` bands that hold equally many
+    unseen real rows if its reference (the training rows' own distances to
+    each other) stands in for them. Placed: real rows from outside the cut
+    (``unseen``), the held-out rows, and the rows ``sample`` returns (after
+    the filter). One line per table, seed and kind.
+    """
+    out = []
+    for name, (df, target, task) in tables.items():
+        for seed in seeds:
+            train, test = split(df, target, task, seed, n_rows)
+            unseen = outside_rows(df, seed, n_rows, 500, train)
+            if not len(unseen):
+                continue
+            model = VAEGenerator(random_state=seed).fit(train)
+            sampled = model.sample(len(train), random_state=seed)
+            rng = np.random.RandomState(0)
+            for kind, rows in (("unseen", unseen), ("held_out", test), ("sampled", sampled)):
+                band = model._privacy_bands(rows[list(train.columns)], rng)
+                share = np.bincount(band, minlength=_privacy.BANDS) / len(band)
+                out.append({"table": name, "seed": seed, "kind": kind, **dict(enumerate(share))})
+    return pd.DataFrame(out)
+
+
 def _training_likeness(frame, held, groups, numeric, span) -> float:
     """Mean share of ``groups`` whose nearest row is nearer to a row than ``held``'s (ties half)."""
     to_held = gower_nearest(frame, held, numeric, span)
@@ -415,6 +460,7 @@ def main(argv=None) -> None:
     mode.add_argument("--versus", action="store_true")
     mode.add_argument("--probe", action="store_true")
     mode.add_argument("--density", action="store_true")
+    mode.add_argument("--bands", action="store_true")
     parser.add_argument("--half", choices=["tuning", "confirming"], default="tuning")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--family", choices=["own", "external", "pool"], default="own")
@@ -466,6 +512,12 @@ def main(argv=None) -> None:
             return
         if args.versus:
             print(versus(tables, args.seeds, args.rows))
+            return
+        if args.bands:
+            if args.rows is None:
+                parser.error("--bands needs --rows (unseen rows come from outside the cut)")
+            result = filter_bands(tables, args.seeds, args.rows)
+            print(result.drop(columns=["table", "seed"]).groupby("kind", sort=False).mean())
             return
         if args.density:
             if args.rows is None:

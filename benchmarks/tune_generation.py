@@ -1379,8 +1379,14 @@ class Thirds3(SubsetVAEs):
     parts, leave = 3, 1
 
 
-WRAPPERS.update({"halves2": Halves2, "thirds3": Thirds3})
-VARIANTS.update({"halves2": ({}, {}), "thirds3": ({}, {})})
+class Seeds3(SubsetVAEs):
+    """The control for ``thirds3``: three models, each on every row (seeds apart)."""
+
+    parts, leave = 3, 0
+
+
+WRAPPERS.update({"halves2": Halves2, "thirds3": Thirds3, "seeds3": Seeds3})
+VARIANTS.update({"halves2": ({}, {}), "thirds3": ({}, {}), "seeds3": ({}, {})})
 
 
 def mc_dropout(rate):

@@ -614,8 +614,24 @@ mean (``spread1.5``, never measured on a small table): .900 / .868 / .470 /
 (``noise3``; its learned scale is .11 to .16 in the codec's normal scores
 on four pool tables, Silverman's kernel width for 124 rows .40): .901 /
 .866 / .438 / .730 / .293, so smoothing the joint at a kernel density's
-width lowers DCR, as smoothing the marginals did. None passed; nothing
-changed.
+width lowers DCR, as smoothing the marginals did. Declared after
+``check_privacy_filter.py --density`` placed the gap in where the rows lie
+against the training rows' own neighbourhoods: several models on parts of
+the training rows, each drawing an equal share of the rows (``SubsetVAEs``;
+a training row then pulls only on the rows of the models that saw it).
+``halves2`` (two models, one half each): .893 / .857 / .468 / .741 / .317;
+``thirds3`` (three, two thirds each): .897 / .864 / .463 / .746 / .338,
+which passed the pool's bar; its control ``seeds3`` (three models on every
+row): .899 / .868 / .455 / .747 / .309, so the subsets, not the mixture,
+bought it. ``thirds3`` then held the declared conditions at 170 rows, but
+only just, and moved them the wrong way: own (seeds 10-29) .866 / .792 /
+.489 / .461 / .450 against the default's .867 / .797 / .505 / .478 / .439
+(TVAE .513 / .390), external (seeds 10-19) .890 / .839 / .420 / .593 /
+.344 against .888 / .839 / .439 / .614 / .350 (TVAE .588 / .328); on the
+pool with one column binned .877 / .823 / .463 / .736 / .362 against .880
+/ .826 / .470 / .730 / .363. Over the four conditions DCR +.009 and TSTR
+-.010 on the mean, for four times the fit on every small table: not
+adopted. Nothing changed.
 
 Usage::
 

@@ -1447,33 +1447,25 @@ def variant(name: str):
     the variant's parameters. Build and fit it inside ``_overriding(*overrides)``.
     """
     constants, params = VARIANTS[name]
+    by_table = [  # (variants -> argument, patch): the last that names the variant applies
+        (MIXTURES, mixture_prior),
+        (SPREADS, code_spread),
+        (NOISES, sampling_noise),
+        (FILTERS, lambda args: distance_filter(*args)),
+        ({"posterior_codes": None}, lambda _: posterior_codes()),
+        ({"holdout_filter": None}, lambda _: holdout_filter()),
+        (BUDGETS, small_table_budget),
+        (FILTER_CUTS, filter_cut),
+        (FAR_CAPS, far_cap),
+        (RESIDUALS, residual_correlation),
+        ({name: None} if name.startswith("weighted_stop") else {}, lambda _: weighted_stop()),
+        (MC_DROPOUTS, mc_dropout),
+        ({"holdout20": 20}, holdout_at_least),
+    ]
     patches = []
-    if name in MIXTURES:
-        patches = mixture_prior(MIXTURES[name])
-    if name in SPREADS:
-        patches = code_spread(SPREADS[name])
-    if name in NOISES:
-        patches = sampling_noise(NOISES[name])
-    if name in FILTERS:
-        patches = distance_filter(*FILTERS[name])
-    if name == "posterior_codes":
-        patches = posterior_codes()
-    if name == "holdout_filter":
-        patches = holdout_filter()
-    if name in BUDGETS:
-        patches = small_table_budget(BUDGETS[name])
-    if name in FILTER_CUTS:
-        patches = filter_cut(FILTER_CUTS[name])
-    if name in FAR_CAPS:
-        patches = far_cap(FAR_CAPS[name])
-    if name in RESIDUALS:
-        patches = residual_correlation(RESIDUALS[name])
-    if name.startswith("weighted_stop"):
-        patches = weighted_stop()
-    if name in MC_DROPOUTS:
-        patches = mc_dropout(MC_DROPOUTS[name])
-    if name == "holdout20":
-        patches = holdout_at_least(20)
+    for options, patch in by_table:
+        if name in options:
+            patches = patch(options[name])
     modules = {
         "_tabular": tabular,
         "_base": base,

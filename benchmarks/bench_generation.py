@@ -108,7 +108,11 @@ def load_statsmodels_tables(n_rows: int = 1500) -> dict[str, tuple[pd.DataFrame,
 
 
 def load_tables(
-    half: str = "confirming", family: str = "own", continuous: bool = False, binned: bool = False
+    half: str = "confirming",
+    family: str = "own",
+    continuous: bool = False,
+    binned: bool = False,
+    names=None,
 ) -> dict[str, tuple[pd.DataFrame, str, str]]:
     """name -> (table, target column, task) for a half of ``splits.GENERATION``.
 
@@ -118,8 +122,12 @@ def load_tables(
     a class, ``external_sets.numeric_pool_tables``).
     ``continuous``: each table cut to its target and its numeric columns of
     three or more values (``continuous_only``). ``binned``: then one numeric
-    column of each binned into three categories (``one_binned``).
+    column of each binned into three categories (``one_binned``). ``names``:
+    only the tables named (None: every table).
     """
+    if names:
+        tables = load_tables(half, family, continuous, binned)
+        return {name: table for name, table in tables.items() if name in names}
     if binned:
         return one_binned(load_tables(half, family, continuous))
     if continuous:
@@ -458,9 +466,8 @@ def unseen_scores(df, target, task, seed, max_rows) -> dict:
 def unseen(seeds, names=None, max_rows=None, family="own", continuous=False, binned=False):
     """Print ``unseen_scores`` per table (means over seeds) and over tables."""
     rows = []
-    for name, (df, target, task) in load_tables("tuning", family, continuous, binned).items():
-        if names and name not in names:
-            continue
+    tables = load_tables("tuning", family, continuous, binned, names)
+    for name, (df, target, task) in tables.items():
         for seed in seeds:
             rows.append({"table": name, **unseen_scores(df, target, task, seed, max_rows)})
     cols = ["quality", "pairs", "auc_gb", "tstr", "dcr"]
@@ -483,9 +490,7 @@ def reference(
     """Print each table's reference DCR (``reference_dcr``): mean and spread over seeds."""
     print("DCROverfittingProtection of real rows never seen (a perfect generator)")
     scores = {}
-    for name, (df, target, task) in load_tables(half, family, continuous, binned).items():
-        if names and name not in names:
-            continue
+    for name, (df, target, task) in load_tables(half, family, continuous, binned, names).items():
         scores[name] = [reference_dcr(df, target, task, seed, max_rows) for seed in seeds]
         print(f"  {name:28s} {np.mean(scores[name]):.3f} (sd {np.std(scores[name]):.3f})")
     print(f"  {'mean over tables':28s} {np.mean([np.mean(v) for v in scores.values()]):.3f}")
@@ -502,11 +507,9 @@ def run(
     continuous=False,
     binned=False,
 ):
-    tables = load_tables(half, family, continuous, binned)
+    tables = load_tables(half, family, continuous, binned, names)
     rows = []
     for name, (df, target, task) in tables.items():
-        if names and name not in names:
-            continue
         for seed in seeds:
             train, test = split(df, target, task, seed, max_rows)
             for gen_name, gen in generators(uncalibrated, unbalanced).items():

@@ -87,6 +87,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import splits  # noqa: E402
 import tune_generation  # noqa: E402
 from bench_generation import (  # noqa: E402
+    OurVAE,
     continuous_columns,
     dcr,
     generators,
@@ -236,11 +237,6 @@ DENSITY_BINS = 5
 DENSITY_SHARE_K = 10
 
 
-def gower_kth(rows: pd.DataFrame, to: pd.DataFrame, numeric, span, k: int) -> np.ndarray:
-    """Gower distance from each row to its ``k``-th nearest row of ``to``."""
-    return np.sort(gower_matrix(rows, to, numeric, span), axis=1)[:, k - 1]
-
-
 def neighbourhood(rows, train, test, numeric, span):
     """Per row: its sparseness (Gower distance to its ``DENSITY_K``-th nearest
     real row, training and held-out alike), the share of training rows among
@@ -274,12 +270,9 @@ def density(tables, seeds, n_rows, with_anchors: bool, variants=()) -> pd.DataFr
             numeric = continuous_columns(df)
             span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
             kinds = {"unseen": outside_rows(df, seed, n_rows, len(train), train)}
-            if with_anchors:
-                for label, generator in generators().items():
-                    kinds[label] = generator.fit(train, seed).sample(len(train))
-            else:
-                model = VAEGenerator(random_state=seed).fit(train)
-                kinds["VAEGenerator"] = model.sample(len(train), random_state=seed)
+            fitted = generators() if with_anchors else {"VAEGenerator": OurVAE()}
+            for label, generator in fitted.items():
+                kinds[label] = generator.fit(train, seed).sample(len(train))
             for name_ in variants:
                 overrides, make = tune_generation.variant(name_)
                 with _overriding(*overrides):

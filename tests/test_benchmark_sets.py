@@ -245,7 +245,7 @@ def test_density_summary_splits_the_closer_gap_into_where_and_how():
     assert out["train_share"].tolist() == pytest.approx([0.7, 0.8])
 
 
-def test_gower_kth_counts_numbers_over_their_span_and_categories_as_one():
+def test_gower_matrix_counts_numbers_over_their_span_and_categories_as_one():
     import pandas as pd
 
     check = pytest.importorskip("check_privacy_filter")
@@ -253,11 +253,9 @@ def test_gower_kth_counts_numbers_over_their_span_and_categories_as_one():
     rows = pd.DataFrame({"x": [0.0], "c": ["a"]})
     span = pd.Series({"x": 4.0})
     # distances (x/4 + mismatch) / 2: 0, (0.25 + 1) / 2, 1 / 2
-    first = check.gower_kth(rows, to, ["x"], span, 1)
-    second = check.gower_kth(rows, to, ["x"], span, 2)
-    third = check.gower_kth(rows, to, ["x"], span, 3)
-    assert [first[0], second[0], third[0]] == pytest.approx([0.0, 0.5, 0.625])
-    assert check.gower_nearest(rows, to, ["x"], span)[0] == pytest.approx(first[0])
+    distances = check.gower_matrix(rows, to, ["x"], span)
+    assert distances[0].tolist() == pytest.approx([0.0, 0.625, 0.5])
+    assert check.gower_nearest(rows, to, ["x"], span)[0] == pytest.approx(0.0)
 
 
 def test_neighbourhood_counts_training_rows_among_the_nearest_real_rows(monkeypatch):

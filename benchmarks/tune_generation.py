@@ -1409,6 +1409,54 @@ WRAPPERS.update({"halves2": Halves2, "thirds3": Thirds3, "seeds3": Seeds3})
 VARIANTS.update({"halves2": ({}, {}), "thirds3": ({}, {}), "seeds3": ({}, {})})
 
 
+class ProbeSelect(OurVAE):
+    """The regularization chosen per table by the small-table probe's held-out rows.
+
+    Each candidate's probe (``VAEGenerator._small_table_probe``: early
+    stopping on a fifth of the training rows, the same rows for every
+    candidate, as they are drawn from ``random_state``) is fitted; the
+    candidate whose best epoch reaches the lowest held-out loss (the same
+    objective in eval mode, so comparable) is then fitted as the default is.
+    Tables the probe does not apply to (those that hold rows out) keep the first.
+    """
+
+    candidates = ({}, {"dropout": 0.3})
+
+    def fit(self, df, seed):
+        def make(extra):
+            return vae.VAEGenerator(random_state=seed, **{**self.params, **extra})
+
+        losses = []
+        first = make({})
+        if vae.SMALL_TABLE_MIN_ROWS <= len(df) and not first._resolve_early_stopping(len(df)):
+            for extra in self.candidates:
+                probe = make(extra)._small_table_probe()
+                probe._fit(df, None)
+                losses.append(-probe.validation_scores_[probe._best_epoch() - 1])
+        self.chosen = int(np.argmin(losses)) if losses else 0
+        print(f"  probe losses {np.round(losses, 4).tolist()} -> {self.candidates[self.chosen]}")
+        self.model = make(self.candidates[self.chosen]).fit(df)
+        self.seed = seed
+        return self
+
+
+class ProbeSelect3(ProbeSelect):
+    candidates = ({}, {"dropout": 0.3}, {"hidden_layer_sizes": (64, 64)})
+
+
+class ProbeWidth(ProbeSelect):
+    candidates = ({}, {"hidden_layer_sizes": (64, 64)}, {"hidden_layer_sizes": (32, 32)})
+
+
+PROBE_SELECTS = {
+    "probe_dropout": ProbeSelect,
+    "probe_select3": ProbeSelect3,
+    "probe_width": ProbeWidth,
+}
+WRAPPERS.update(PROBE_SELECTS)
+VARIANTS.update({name: ({}, {}) for name in PROBE_SELECTS})
+
+
 def mc_dropout(rate):
     """Patch: ``sample`` (and the calibration and filter fitted on its draws)
     decodes with the decoder's dropout layers on; ``transform`` and the

@@ -637,6 +637,22 @@ codes, drawn 0.7 or 0.5 times as far from the fitted gaussian's mean
 (``spread0.7``: .900 / .867 / .461 / .734 / .300; ``spread0.5``: .902 /
 .869 / .446 / .724 / .292), worse on TSTR and DCR both. Nothing changed.
 
+Stop 39, the same pool, bar and seeds: the regularization chosen per table
+by the small-table probe's own held-out rows (``ProbeSelect``: each
+candidate's probe, on the same held-out fifth, and the lowest held-out
+loss wins), instead of one blur for every table. ``probe_dropout``
+(dropout .1 or .3): .901 / .870 / .471 / .747 / .305, dropout .3 chosen
+on 4 of the 51 fits; ``probe_select3`` (the default, dropout .3 or a
+(64, 64) network): .902 / .872 / .471 / .752 / .316, (64, 64) chosen on
+16, dropout .3 never. Declared after them: ``probe_width`` ((128, 128),
+(64, 64) or (32, 32)): .901 / .871 / .497 / .732 / .319, the narrower
+two chosen on 11 and 12; and its blanket control ``hidden64``: .896 /
+.862 / .509 / .732 / .344. None passed (DCR .327 and TSTR .741 both
+needed). By likelihood on rows the probe never saw, more dropout is
+almost never the population's side; narrower networks often are, and
+there they cost TSTR and detection for DCR as the blanket blurs did.
+Nothing changed.
+
 Usage::
 
     python benchmarks/tune_generation.py default [--family external]

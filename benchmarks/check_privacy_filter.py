@@ -53,8 +53,16 @@ outside the cut, of held-out rows and of the rows ``sample`` returns in
 each band of the fitted default's filter; the real rows' shares say
 whether the filter's reference stands in for unseen rows.
 
-``--half confirming`` (with ``--rates``, ``--paired`` or ``--versus``,
-report seeds allowed) explains a reported figure; nothing is chosen on it.
+``--draws``: every generator of ``bench_generation.py`` at its defaults on
+the benchmark's own splits, each fitted model sampled once as the
+benchmark samples it and then again with ``DRAW_SEEDS`` (every generator
+alike: VAEGenerator through ``random_state``, SDV's through the global
+generators it draws from), so that a reported DCR or TSTR can be set
+against the spread of the same fits' other draws.
+
+``--half confirming`` (with ``--rates``, ``--paired``, ``--versus`` or
+``--draws``, report seeds allowed) explains a reported figure; nothing is
+chosen on it.
 
 Usage::
 
@@ -65,6 +73,7 @@ Usage::
     python benchmarks/check_privacy_filter.py --probe --family pool --rows 178 --seeds 10 11
     python benchmarks/check_privacy_filter.py --density --anchors --family pool --rows 178
     python benchmarks/check_privacy_filter.py --bands --family pool --rows 178 --seeds 10 11 12
+    python benchmarks/check_privacy_filter.py --draws --half confirming --seeds 0 1 2
     python benchmarks/check_privacy_filter.py --time
 """
 
@@ -87,6 +96,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import splits  # noqa: E402
 import tune_generation  # noqa: E402
 from bench_generation import (  # noqa: E402
+    Independent,
     OurVAE,
     continuous_columns,
     dcr,
@@ -227,6 +237,71 @@ def versus(tables, seeds, n_rows) -> pd.DataFrame:
                 rows = generator.fit(train, seed).sample(len(train))[list(train.columns)]
                 out.append({"table": name, "generator": label, **positions(rows, train, test)})
     return pd.DataFrame(out).groupby(["table", "generator"], sort=False).mean()
+
+
+#: Sample seeds of ``--draws``' further draws of each fitted model.
+DRAW_SEEDS = (100, 101, 102, 103, 104)
+
+
+def reseeded_sample(generator, n: int, seed: int) -> pd.DataFrame:
+    """``n`` rows of a fitted ``bench_generation`` generator, from a draw seeded with ``seed``."""
+    if isinstance(generator, OurVAE):
+        return generator.model.sample(n, random_state=seed)
+    if isinstance(generator, Independent):
+        return Independent().fit(generator.df, seed).sample(n)
+    np.random.seed(seed)  # noqa: NPY002 - SDV draws from the global RNGs
+    torch.manual_seed(seed)
+    return generator.sample(n)
+
+
+def draws(tables, seeds, n_rows) -> pd.DataFrame:
+    """DCR and TSTR of each generator's draw as benchmarked and of its further draws.
+
+    One row per table, generator, fit seed and draw (``draw`` None is the
+    benchmark's own draw, else a seed of ``DRAW_SEEDS``).
+    """
+    out = []
+    for name, (df, target, task) in tables.items():
+        for seed in seeds:
+            train, test = split(df, target, task, seed, n_rows)
+            for label, generator in generators().items():
+                generator.fit(train, seed)
+                for draw in (None, *DRAW_SEEDS):
+                    if draw is None:
+                        rows = generator.sample(len(train))
+                    else:
+                        rows = reseeded_sample(generator, len(train), draw)
+                    rows = rows[list(train.columns)]
+                    out.append(
+                        {
+                            "table": name,
+                            "generator": label,
+                            "seed": seed,
+                            "draw": draw,
+                            "dcr": dcr(train, rows, test),
+                            "tstr": utility(rows, test, target, task, seed),
+                        }
+                    )
+    return pd.DataFrame(out)
+
+
+def draws_summary(result: pd.DataFrame) -> pd.DataFrame:
+    """Per table and generator: the benchmark's draw, the mean of the others and their spread.
+
+    ``*_sd`` is the standard deviation of one further draw's figure around
+    its fit's mean, averaged over the fits (the spread that a single draw,
+    as the benchmark takes, carries on top of the fit's own).
+    """
+    own = result[result["draw"].isna()]
+    more = result[result["draw"].notna()]
+    keys = ["table", "generator"]
+    fit_keys = [*keys, "seed"]
+    summary = own.groupby(keys, sort=False)[["dcr", "tstr"]].mean().add_suffix("_benchmark")
+    summary = summary.join(
+        more.groupby(keys, sort=False)[["dcr", "tstr"]].mean().add_suffix("_draws")
+    )
+    spread = more.groupby(fit_keys, sort=False)[["dcr", "tstr"]].std(ddof=1)
+    return summary.join(spread.groupby(level=keys, sort=False).mean().add_suffix("_sd"))
 
 
 #: Neighbours counted for a row's local sparseness in ``--density``.
@@ -454,6 +529,7 @@ def main(argv=None) -> None:
     mode.add_argument("--probe", action="store_true")
     mode.add_argument("--density", action="store_true")
     mode.add_argument("--bands", action="store_true")
+    mode.add_argument("--draws", action="store_true")
     parser.add_argument("--half", choices=["tuning", "confirming"], default="tuning")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--family", choices=["own", "external", "pool"], default="own")
@@ -505,6 +581,11 @@ def main(argv=None) -> None:
             return
         if args.versus:
             print(versus(tables, args.seeds, args.rows))
+            return
+        if args.draws:
+            summary = draws_summary(draws(tables, args.seeds, args.rows))
+            print(summary)
+            print(summary.groupby(level="generator", sort=False).mean())
             return
         if args.bands:
             if args.rows is None:

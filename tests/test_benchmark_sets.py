@@ -276,3 +276,41 @@ def test_neighbourhood_counts_training_rows_among_the_nearest_real_rows(monkeypa
     # a tie counts half
     tied = check.neighbourhood(pd.DataFrame({"x": [54.5]}), train, test, ["x"], span)[2]
     assert tied.tolist() == [0.5]
+
+
+def test_draws_summary_sets_the_benchmarks_draw_beside_the_others_and_their_spread():
+    import pandas as pd
+
+    check = pytest.importorskip("check_privacy_filter")
+    # one generator, two fits; the benchmark's draw (None) and two further draws each
+    rows = [
+        ("T", "g", 0, None, 0.1, 0.9),
+        ("T", "g", 0, 100, 0.2, 0.8),
+        ("T", "g", 0, 101, 0.4, 0.6),
+        ("T", "g", 1, None, 0.3, 0.7),
+        ("T", "g", 1, 100, 0.5, 0.5),
+        ("T", "g", 1, 101, 0.5, 0.5),
+    ]
+    frame = pd.DataFrame(rows, columns=["table", "generator", "seed", "draw", "dcr", "tstr"])
+    out = check.draws_summary(frame).loc[("T", "g")]
+    assert out["dcr_benchmark"] == pytest.approx(0.2)  # the benchmark's draws only
+    assert out["dcr_draws"] == pytest.approx(0.4)  # the further draws only
+    assert out["tstr_draws"] == pytest.approx(0.6)
+    # within each fit (0.141 and 0), not across the fits' means
+    assert out["dcr_sd"] == pytest.approx(np.std([0.2, 0.4], ddof=1) / 2)
+
+
+def test_reseeded_sample_draws_the_same_rows_for_a_seed_and_others_for_another():
+    import pandas as pd
+
+    check = pytest.importorskip("check_privacy_filter")
+    df = pd.DataFrame({"x": np.arange(40.0), "c": list("ab") * 20})
+    independent = check.Independent().fit(df, 0)
+    first = check.reseeded_sample(independent, 30, 5)
+    assert first.equals(check.reseeded_sample(independent, 30, 5))
+    assert not first.equals(check.reseeded_sample(independent, 30, 6))
+    assert independent.sample(30).equals(check.Independent().fit(df, 0).sample(30))
+    ours = check.OurVAE(max_iter=2).fit(df, 0)
+    drawn = check.reseeded_sample(ours, 10, 5)
+    assert drawn.equals(check.reseeded_sample(ours, 10, 5))
+    assert not drawn.equals(check.reseeded_sample(ours, 10, 6))

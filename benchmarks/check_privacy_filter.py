@@ -135,21 +135,38 @@ def gower_nearest(rows: pd.DataFrame, to: pd.DataFrame, numeric, span) -> np.nda
     return gower_matrix(rows, to, numeric, span).min(axis=1)
 
 
+def held_out_cells(rows, test) -> np.ndarray:
+    """Per row: whether some held-out row shares its categories (all its text columns)."""
+    text = [c for c in test.columns if not pd.api.types.is_numeric_dtype(test[c])]
+    if not text:
+        return np.ones(len(rows), dtype=bool)
+    cells = set(map(tuple, test[text].astype(str).to_numpy()))
+    return np.array([tuple(r) in cells for r in rows[text].astype(str).to_numpy()], dtype=bool)
+
+
 def positions(rows, train, test, table=None) -> dict:
     """Where ``rows`` sit: medians of their distances to the nearest training
     and held-out row, the share closer to a training row, and DCR.
 
     Numeric columns (three or more values, in ``table``, else ``train``)
-    are scaled by the training range for both distances.
+    are scaled by the training range for both distances. A mismatched
+    category weighs as much as a column's whole range, so a row whose
+    categories no held-out row shares is nearly always closer to a training
+    row: ``outside_cells`` is the share of such rows, ``closer_in_cells``
+    the share closer to a training row among the others.
     """
     numeric = continuous_columns(train if table is None else table)
     span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
     to_train = gower_nearest(rows, train, numeric, span)
     to_test = gower_nearest(rows, test, numeric, span)
+    closer = to_train < to_test
+    inside = held_out_cells(rows, test)
     return {
         "to_train": np.median(to_train),
         "to_held_out": np.median(to_test),
-        "closer_to_train": np.mean(to_train < to_test),
+        "closer_to_train": np.mean(closer),
+        "outside_cells": 1 - inside.mean(),
+        "closer_in_cells": closer[inside].mean() if inside.any() else np.nan,
         "dcr": dcr(train, rows, test),
     }
 

@@ -314,3 +314,15 @@ def test_reseeded_sample_draws_the_same_rows_for_a_seed_and_others_for_another()
     drawn = check.reseeded_sample(ours, 10, 5)
     assert drawn.equals(check.reseeded_sample(ours, 10, 5))
     assert not drawn.equals(check.reseeded_sample(ours, 10, 6))
+
+
+def test_held_out_cells_matches_every_text_column_of_a_row():
+    import pandas as pd
+
+    check = pytest.importorskip("check_privacy_filter")
+    test = pd.DataFrame({"x": [1.0, 2.0], "a": ["p", "q"], "b": ["u", "v"]})
+    rows = pd.DataFrame({"x": [9.0, 9.0, 9.0], "a": ["p", "p", "q"], "b": ["u", "v", "v"]})
+    # (p, v) mixes two held-out rows' categories: no held-out row has it
+    assert check.held_out_cells(rows, test).tolist() == [True, False, True]
+    numbers = test[["x"]]
+    assert check.held_out_cells(rows[["x"]], numbers).tolist() == [True, True, True]

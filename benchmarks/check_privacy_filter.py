@@ -580,7 +580,14 @@ def main(argv=None) -> None:
     if args.tables:
         tables = {name: tables[name] for name in args.tables}
     with pd.option_context(
-        "display.width", 200, "display.precision", 3, "display.max_columns", None
+        "display.width",
+        200,
+        "display.precision",
+        3,
+        "display.max_columns",
+        None,
+        "display.max_rows",
+        None,
     ):
         if args.rates:
             result = rates(tables, args.seeds, args.rows)

@@ -1441,7 +1441,7 @@ class ProbeSelect(OurVAE):
     candidate, as they are drawn from ``random_state``) is fitted; the
     candidate whose best epoch reaches the lowest held-out loss (the same
     objective in eval mode, so comparable) is then fitted as the default is.
-    Tables the probe does not apply to (those that hold rows out) keep the first.
+    Tables ``VAEGenerator`` fits no probe on keep the first candidate.
     """
 
     candidates = ({}, {"dropout": 0.3})
@@ -1451,8 +1451,7 @@ class ProbeSelect(OurVAE):
             return vae.VAEGenerator(random_state=seed, **{**self.params, **extra})
 
         losses = []
-        first = make({})
-        if vae.SMALL_TABLE_MIN_ROWS <= len(df) and not first._resolve_early_stopping(len(df)):
+        if make({})._probes_small_table(len(df)):
             for extra in self.candidates:
                 probe = make(extra)._small_table_probe()
                 probe._fit(df, None)

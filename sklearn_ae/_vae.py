@@ -700,14 +700,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             n = _num_samples(X)
         except TypeError:  # not a table: _fit says so
             n = 0
-        small = (
-            SMALL_TABLE_MIN_ROWS <= n
-            and self.early_stopping == "auto"
-            and not self._resolve_early_stopping(n)  # "auto" would hold no rows out
-            and self.max_iter == "auto"
-            and not self._continues()
-        )
-        if not small:
+        if not self._probes_small_table(n):
             return self._fit(X, y)
         probe = self._small_table_probe()
         probe._fit(X, y)
@@ -718,6 +711,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoen
             (self, "n_iter_no_change", epochs),
         ):
             return self._fit(X, y)
+
+    def _probes_small_table(self, n_samples: int) -> bool:
+        """Whether ``_train`` first fits a probe on ``n_samples`` rows to choose the length."""
+        return (
+            SMALL_TABLE_MIN_ROWS <= n_samples
+            and self.early_stopping == "auto"
+            and not self._resolve_early_stopping(n_samples)  # "auto" would hold no rows out
+            and self.max_iter == "auto"
+            and not self._continues()
+        )
 
     def _small_table_probe(self):
         """The unfitted first fit of ``_train`` on a small table: rows held out to stop on."""
